@@ -1,0 +1,624 @@
+//! The client's logic, independent of any platform: the token lifecycle around each call.
+
+use crate::clock::Clock;
+use crate::error::Error;
+use crate::headers;
+use crate::options::{Credentials, Options};
+use crate::response::{api_error, parse_error, parse_login};
+use crate::secret::{scrub, Secret};
+use crate::token::{Flight, Token, TokenInfo, TokenStore};
+use crate::transport::{LoginRequest, Transport};
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
+
+/// Counters since construction.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Successful logins.
+    pub logins: u32,
+    /// Extra attempts after a failure.
+    pub retries: u32,
+    /// Tokens taken from the token cache instead of a login.
+    pub cache_hits: u32,
+}
+
+type LoginFlight = Flight<Result<Token, Error>>;
+
+struct State<Timer> {
+    store: TokenStore,
+    flight: Option<Rc<LoginFlight>>,
+    expiry: Option<Timer>,
+    disposed: bool,
+}
+
+/// The client: options, a transport, a clock, and the token store they serve.
+///
+/// It lives in an `Rc` because logins and timers outlive the call that starts them.
+pub struct Core<T: Transport, C: Clock> {
+    options: Options,
+    defaults: Vec<(&'static str, String)>,
+    transport: T,
+    clock: C,
+    state: RefCell<State<C::Timer>>,
+    stats: Cell<Stats>,
+    this: Weak<Self>,
+}
+
+impl<T: Transport, C: Clock> std::fmt::Debug for Core<T, C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Options redact the secret themselves; the token store is left out altogether.
+        f.debug_struct("Core")
+            .field("options", &self.options)
+            .field("stats", &self.stats.get())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: Transport + 'static, C: Clock + 'static> Core<T, C> {
+    /// A client with no token yet.
+    pub fn new(options: Options, transport: T, clock: C) -> Rc<Self> {
+        Rc::new_cyclic(|this| Core {
+            defaults: headers::defaults(&options),
+            state: RefCell::new(State {
+                store: TokenStore::new(options.refresh_margin_ms),
+                flight: None,
+                expiry: None,
+                disposed: false,
+            }),
+            options,
+            transport,
+            clock,
+            stats: Cell::new(Stats::default()),
+            this: this.clone(),
+        })
+    }
+
+    /// The validated options.
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// The headers every API request carries unless the caller set them.
+    pub fn default_headers(&self) -> &[(&'static str, String)] {
+        &self.defaults
+    }
+
+    /// The transport.
+    pub fn transport(&self) -> &T {
+        &self.transport
+    }
+
+    /// Counters since construction.
+    pub fn stats(&self) -> Stats {
+        self.stats.get()
+    }
+
+    fn credentials(&self) -> Result<&Credentials, Error> {
+        self.options
+            .credentials
+            .as_ref()
+            .ok_or(Error::InvalidOptions {
+                field: "clientId".into(),
+                problem: "and clientSecret are needed to log in",
+            })
+    }
+
+    fn check_live(&self) -> Result<(), Error> {
+        if self.state.borrow().disposed {
+            Err(Error::Disposed)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// The secrets that must never appear in an error: the client secret and `extra`
+    /// (the token a request carried).
+    fn scrubbed(&self, error: Error, extra: Option<&Secret>) -> Error {
+        let mut secrets: Vec<&Secret> = extra.into_iter().collect();
+        if let Some(c) = &self.options.credentials {
+            secrets.push(&c.client_secret);
+        }
+        match error {
+            Error::NetworkError { detail } => Error::NetworkError {
+                detail: scrub(&detail, &secrets),
+            },
+            other => other,
+        }
+    }
+
+    /// Performs `POST /login` now (joining one already under way) and keeps the token.
+    pub async fn login(&self) -> Result<TokenInfo, Error> {
+        self.check_live()?;
+        self.credentials()?;
+        let flight = self.join_flight();
+        flight.join().await.map(|t| t.info)
+    }
+
+    /// A valid token, logging in only when the store has none.
+    pub async fn access_token(&self) -> Result<Secret, Error> {
+        self.token().await.map(|t| t.access_token)
+    }
+
+    async fn token(&self) -> Result<Token, Error> {
+        self.check_live()?;
+        self.credentials()?;
+        if let Some(token) = self.state.borrow().store.valid(self.clock.now_ms()) {
+            return Ok(token.clone());
+        }
+        let flight = self.join_flight();
+        flight.join().await
+    }
+
+    /// The login under way, or a new one.
+    fn join_flight(&self) -> Rc<LoginFlight> {
+        let mut state = self.state.borrow_mut();
+        if let Some(flight) = &state.flight {
+            return flight.clone();
+        }
+        let this = self.this.clone();
+        let flight = Flight::new(async move {
+            let core = this.upgrade().ok_or(Error::Disposed)?;
+            let outcome = core.perform_login().await;
+            core.state.borrow_mut().flight = None;
+            outcome
+        });
+        state.flight = Some(flight.clone());
+        flight
+    }
+
+    async fn perform_login(&self) -> Result<Token, Error> {
+        let credentials = self.credentials()?;
+        let request = LoginRequest::new(&self.options, credentials);
+        let sent_at = self.clock.now_ms();
+        let reply = self
+            .transport
+            .login(&request)
+            .await
+            .map_err(|e| self.scrubbed(e, None))?;
+        if !(200..300).contains(&reply.status) {
+            let api = parse_error(&reply.body, &[&credentials.client_secret]);
+            return Err(Error::LoginFailed {
+                status: reply.status,
+                api,
+            });
+        }
+        let token = Token::from_answer(parse_login(&reply.body)?, sent_at);
+        self.check_live()?;
+        self.keep(token.clone());
+        let mut stats = self.stats.get();
+        stats.logins += 1;
+        self.stats.set(stats);
+        Ok(token)
+    }
+
+    /// Stores `token` and arms the timer that drops it when it stops being valid.
+    fn keep(&self, token: Token) {
+        let delay = {
+            let store = &self.state.borrow().store;
+            store.refresh_at(&token.info) - self.clock.now_ms()
+        };
+        let generation = self.state.borrow_mut().store.put(token);
+        let this = self.this.clone();
+        let timer = self.clock.set_timer(
+            delay,
+            Box::new(move || {
+                if let Some(core) = this.upgrade() {
+                    let mut state = core.state.borrow_mut();
+                    state.store.expire(generation);
+                    state.expiry = None;
+                }
+            }),
+        );
+        // Replacing the old timer drops, and so cancels, it.
+        self.state.borrow_mut().expiry = Some(timer);
+    }
+
+    /// Drops the token that a 401 condemned, with its timer.
+    fn condemn(&self, token: &Secret) {
+        let mut state = self.state.borrow_mut();
+        if state.store.clear_if(token) {
+            state.expiry = None;
+        }
+    }
+
+    /// Sends an API request with a token, when the client has credentials. A 401 drops the
+    /// token, logs in once more and repeats the request once, if it can be replayed; a second
+    /// 401 is [`Error::Unauthorized`].
+    pub async fn send(&self, request: &T::Request) -> Result<T::Response, Error> {
+        self.check_live()?;
+        if self.options.credentials.is_none() {
+            return self
+                .transport
+                .send(request, None)
+                .await
+                .map_err(|e| self.scrubbed(e, None));
+        }
+        let token = self.access_token().await?;
+        let response = self.attempt(request, &token).await?;
+        if self.transport.status(&response) != 401 {
+            return Ok(response);
+        }
+        self.condemn(&token);
+        if !self.transport.replayable(request) {
+            return Err(self.unauthorized(response, &token).await);
+        }
+        self.transport.discard(response);
+        let fresh = self.access_token().await?;
+        let response = self.attempt(request, &fresh).await?;
+        if self.transport.status(&response) != 401 {
+            return Ok(response);
+        }
+        self.condemn(&fresh);
+        Err(self.unauthorized(response, &fresh).await)
+    }
+
+    async fn attempt(&self, request: &T::Request, token: &Secret) -> Result<T::Response, Error> {
+        self.transport
+            .send(request, Some(token))
+            .await
+            .map_err(|e| self.scrubbed(e, Some(token)))
+    }
+
+    async fn unauthorized(&self, response: T::Response, token: &Secret) -> Error {
+        let body = self.transport.error_text(response).await;
+        self.api_error(401, &body, Some(token))
+    }
+
+    /// The error for a non-2xx API answer, its message scrubbed of the client secret, the
+    /// current token and `sent` (the token the request carried).
+    pub fn api_error(&self, status: u16, body: &str, sent: Option<&Secret>) -> Error {
+        let current = self
+            .state
+            .borrow()
+            .store
+            .valid(self.clock.now_ms())
+            .map(|t| t.access_token.clone());
+        let mut secrets: Vec<&Secret> = sent.into_iter().chain(current.as_ref()).collect();
+        if let Some(c) = &self.options.credentials {
+            secrets.push(&c.client_secret);
+        }
+        api_error(status, body, &secrets)
+    }
+
+    /// What is known of the current token, if it is still valid.
+    pub fn token_info(&self) -> Option<TokenInfo> {
+        let state = self.state.borrow();
+        state
+            .store
+            .valid(self.clock.now_ms())
+            .map(|t| t.info.clone())
+    }
+
+    /// Forgets the token now.
+    pub fn clear_token(&self) {
+        let mut state = self.state.borrow_mut();
+        state.store.clear();
+        state.expiry = None;
+    }
+
+    /// Forgets the token, cancels the timer and any login under way; every later call fails
+    /// with [`Error::Disposed`].
+    pub fn dispose(&self) {
+        let mut state = self.state.borrow_mut();
+        state.store.clear();
+        state.expiry = None;
+        state.flight = None;
+        state.disposed = true;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::fake::FakeClock;
+    use crate::error::ApiError;
+    use crate::options::{tests::raw, Raw, RawOptions};
+    use crate::transport::fake::{FakeRequest, FakeTransport};
+    use crate::transport::Reply;
+    use futures::executor::{block_on, LocalPool};
+    use futures::task::LocalSpawnExt;
+
+    const T0: f64 = 1_700_000_000_000.0;
+
+    fn client_with(
+        edit: impl FnOnce(&mut RawOptions),
+        expires_in: f64,
+    ) -> (Rc<Core<FakeTransport, FakeClock>>, FakeTransport, FakeClock) {
+        let mut r = raw();
+        edit(&mut r);
+        let transport = FakeTransport::new(expires_in);
+        let clock = FakeClock::starting_at(T0);
+        let core = Core::new(
+            Options::validate(r, false).unwrap(),
+            transport.clone(),
+            clock.clone(),
+        );
+        (core, transport, clock)
+    }
+
+    fn client(expires_in: f64) -> (Rc<Core<FakeTransport, FakeClock>>, FakeTransport, FakeClock) {
+        client_with(|_| {}, expires_in)
+    }
+
+    #[test]
+    fn login_sends_the_credentials_and_keeps_the_token() {
+        let (core, transport, _) = client(3600.0);
+        let info = block_on(core.login()).unwrap();
+        assert_eq!(info.expires_at_ms, T0 + 3_600_000.0);
+        assert_eq!(info.expires_in_s, 3600.0);
+        assert_eq!(info.token_type, "bearer");
+        let requests = transport.login_requests();
+        assert_eq!(requests.len(), 1);
+        assert_eq!(requests[0].url, "https://sandbox.musement.com/api/v3/login");
+        assert_eq!(
+            requests[0].body.expose(),
+            r#"{"client_id":"id","client_secret":"the-secret","grant_type":"client_credentials"}"#
+        );
+        assert_eq!(block_on(core.access_token()).unwrap().expose(), "token-1");
+        assert_eq!(core.stats().logins, 1);
+        // login() always logs in, even with a valid token.
+        block_on(core.login()).unwrap();
+        assert_eq!(transport.logins(), 2);
+        assert_eq!(block_on(core.access_token()).unwrap().expose(), "token-2");
+    }
+
+    #[test]
+    fn a_token_is_used_until_the_margin_then_replaced() {
+        // expires_in 3 s with a 1 s margin: valid for 2 s after the login was sent.
+        let (core, transport, clock) =
+            client_with(|r| r.refresh_margin_seconds = Raw::Num(1.0), 3.0);
+        block_on(core.access_token()).unwrap();
+        clock.advance(1_300.0);
+        block_on(core.access_token()).unwrap();
+        assert_eq!(transport.logins(), 1);
+        assert!(core.token_info().is_some());
+        clock.advance(700.0);
+        assert!(core.token_info().is_none());
+        assert_eq!(block_on(core.access_token()).unwrap().expose(), "token-2");
+        assert_eq!(transport.logins(), 2);
+    }
+
+    #[test]
+    fn the_timer_drops_an_idle_token_on_time() {
+        let (core, _, clock) = client_with(|r| r.refresh_margin_seconds = Raw::Num(10.0), 60.0);
+        block_on(core.login()).unwrap();
+        assert_eq!(clock.pending_timers(), 1);
+        clock.advance(49_999.0);
+        assert_eq!(clock.pending_timers(), 1);
+        // Read the store at time zero: only the timer, not the clock check, can have emptied it.
+        assert!(core.state.borrow().store.valid(0.0).is_some());
+        clock.advance(1.0);
+        assert_eq!(clock.pending_timers(), 0);
+        assert!(core.state.borrow().store.valid(0.0).is_none());
+    }
+
+    #[test]
+    fn a_new_token_or_clear_token_cancels_the_old_timer() {
+        let (core, _, clock) = client(3600.0);
+        block_on(core.login()).unwrap();
+        block_on(core.login()).unwrap();
+        assert_eq!(clock.pending_timers(), 1);
+        core.clear_token();
+        assert_eq!(clock.pending_timers(), 0);
+        assert!(core.token_info().is_none());
+    }
+
+    #[test]
+    fn concurrent_callers_share_one_login() {
+        let (core, transport, _) = client(3600.0);
+        transport.hold_logins();
+        let mut pool = LocalPool::new();
+        let tokens = Rc::new(RefCell::new(Vec::new()));
+        for _ in 0..50 {
+            let (core, tokens) = (core.clone(), tokens.clone());
+            pool.spawner()
+                .spawn_local(async move {
+                    let token = core.access_token().await.unwrap();
+                    tokens.borrow_mut().push(token.expose().to_owned());
+                })
+                .unwrap();
+        }
+        pool.run_until_stalled();
+        assert_eq!(transport.logins(), 1);
+        assert!(tokens.borrow().is_empty());
+        transport.release_logins();
+        pool.run_until_stalled();
+        assert_eq!(*tokens.borrow(), vec!["token-1".to_owned(); 50]);
+        assert_eq!(transport.logins(), 1);
+        assert_eq!(core.stats().logins, 1);
+    }
+
+    #[test]
+    fn a_failed_shared_login_fails_every_waiter_and_the_next_call_starts_afresh() {
+        let (core, transport, _) = client(3600.0);
+        transport.hold_logins();
+        transport.script_login(Ok(Reply {
+            status: 503,
+            body: r#"{"code":"503","message":"down"}"#.into(),
+        }));
+        let mut pool = LocalPool::new();
+        let outcomes = Rc::new(RefCell::new(Vec::new()));
+        for _ in 0..5 {
+            let (core, outcomes) = (core.clone(), outcomes.clone());
+            pool.spawner()
+                .spawn_local(async move {
+                    let outcome = core.access_token().await.map(|_| ());
+                    outcomes.borrow_mut().push(outcome);
+                })
+                .unwrap();
+        }
+        pool.run_until_stalled();
+        transport.release_logins();
+        pool.run_until_stalled();
+        let expected = Err(Error::LoginFailed {
+            status: 503,
+            api: ApiError {
+                code: Some("503".into()),
+                message: Some("down".into()),
+            },
+        });
+        assert_eq!(*outcomes.borrow(), vec![expected; 5]);
+        assert_eq!(transport.logins(), 1);
+        assert_eq!(block_on(core.access_token()).unwrap().expose(), "token-1");
+        assert_eq!(transport.logins(), 2);
+    }
+
+    #[test]
+    fn login_errors_of_both_shapes_and_bad_answers() {
+        let (core, transport, _) = client(3600.0);
+        transport.script_login(Ok(Reply {
+            status: 401,
+            body: r#"{"error":"invalid_grant","error_description":"Invalid client credentials the-secret"}"#.into(),
+        }));
+        let e = block_on(core.login()).unwrap_err();
+        assert_eq!(
+            (e.code(), e.status(), e.musement_code()),
+            ("login_failed", Some(401), Some("invalid_grant"))
+        );
+        assert!(!e.to_string().contains("the-secret"), "{e}");
+        transport.script_login(Ok(Reply {
+            status: 400,
+            body: r#"{"code":"2271","message":"The header 'x-musement-application' is mandatory"}"#
+                .into(),
+        }));
+        let e = block_on(core.login()).unwrap_err();
+        assert_eq!(
+            (e.code(), e.musement_code()),
+            ("login_failed", Some("2271"))
+        );
+        transport.script_login(Ok(Reply {
+            status: 200,
+            body: r#"{"access_token":"x","expires_in":0,"token_type":"bearer"}"#.into(),
+        }));
+        assert_eq!(
+            block_on(core.login()).unwrap_err().code(),
+            "invalid_response"
+        );
+        transport.script_login(Err(Error::NetworkError {
+            detail: "connect failed: the-secret".into(),
+        }));
+        let e = block_on(core.login()).unwrap_err();
+        assert_eq!(e.to_string(), "network error: connect failed: [redacted]");
+        assert_eq!(core.stats().logins, 0);
+        assert!(core.token_info().is_none());
+    }
+
+    #[test]
+    fn a_401_costs_one_relogin_and_one_repeat() {
+        let (core, transport, _) = client(3600.0);
+        let request = FakeRequest::get("/activities");
+        assert_eq!(block_on(core.send(&request)).unwrap().status, 200);
+        transport.revoke_all();
+        assert_eq!(block_on(core.send(&request)).unwrap().status, 200);
+        assert_eq!(transport.logins(), 2);
+        let auth: Vec<_> = transport
+            .sent()
+            .into_iter()
+            .map(|(_, a)| a.unwrap())
+            .collect();
+        assert_eq!(auth, ["Bearer token-1", "Bearer token-1", "Bearer token-2"]);
+    }
+
+    #[test]
+    fn concurrent_401s_share_one_relogin() {
+        let (core, transport, _) = client(3600.0);
+        block_on(core.login()).unwrap();
+        transport.revoke_all();
+        let mut pool = LocalPool::new();
+        let ok = Rc::new(Cell::new(0));
+        for _ in 0..10 {
+            let (core, ok) = (core.clone(), ok.clone());
+            pool.spawner()
+                .spawn_local(async move {
+                    if core
+                        .send(&FakeRequest::get("/cities"))
+                        .await
+                        .unwrap()
+                        .status
+                        == 200
+                    {
+                        ok.set(ok.get() + 1);
+                    }
+                })
+                .unwrap();
+        }
+        pool.run_until_stalled();
+        assert_eq!(ok.get(), 10);
+        assert_eq!(transport.logins(), 2);
+    }
+
+    #[test]
+    fn a_second_401_is_unauthorized() {
+        let (core, transport, _) = client(3600.0);
+        transport.reject_all();
+        let e = block_on(core.send(&FakeRequest::get("/activities"))).unwrap_err();
+        assert_eq!(
+            (e.code(), e.status(), e.musement_code()),
+            ("unauthorized", Some(401), Some("1401"))
+        );
+        assert_eq!(transport.logins(), 2);
+        assert_eq!(transport.sent().len(), 2);
+        assert!(core.token_info().is_none());
+    }
+
+    #[test]
+    fn a_request_that_cannot_be_replayed_is_not_repeated() {
+        let (core, transport, _) = client(3600.0);
+        block_on(core.login()).unwrap();
+        transport.revoke_all();
+        let request = FakeRequest {
+            path: "/carts".into(),
+            replayable: false,
+        };
+        assert_eq!(
+            block_on(core.send(&request)).unwrap_err().code(),
+            "unauthorized"
+        );
+        assert_eq!(transport.sent().len(), 1);
+        assert!(core.token_info().is_none());
+        // The next call logs in afresh.
+        assert_eq!(
+            block_on(core.send(&FakeRequest::get("/cities")))
+                .unwrap()
+                .status,
+            200
+        );
+        assert_eq!(transport.logins(), 2);
+    }
+
+    #[test]
+    fn without_credentials_no_login_and_no_token() {
+        let (core, transport, _) = client_with(
+            |r| {
+                r.client_id = Raw::Missing;
+                r.client_secret = Raw::Missing;
+            },
+            3600.0,
+        );
+        assert_eq!(
+            block_on(core.send(&FakeRequest::get("/activities")))
+                .unwrap()
+                .status,
+            200
+        );
+        assert_eq!(transport.sent(), vec![("/activities".to_owned(), None)]);
+        assert_eq!(transport.logins(), 0);
+        assert_eq!(
+            block_on(core.login()).unwrap_err().code(),
+            "invalid_options"
+        );
+    }
+
+    #[test]
+    fn dispose_ends_the_client() {
+        let (core, _, clock) = client(3600.0);
+        block_on(core.login()).unwrap();
+        core.dispose();
+        assert_eq!(clock.pending_timers(), 0);
+        assert_eq!(block_on(core.access_token()).unwrap_err(), Error::Disposed);
+        assert_eq!(
+            block_on(core.send(&FakeRequest::get("/x"))).unwrap_err(),
+            Error::Disposed
+        );
+    }
+}

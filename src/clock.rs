@@ -1,0 +1,115 @@
+//! Time: the clock the token store reads and the timers that expire tokens.
+
+/// A source of time and timers.
+///
+/// The wasm implementation reads `Date.now()` and uses the global `setTimeout` (never
+/// `window`), unref'd in Node so that a pending expiry never keeps a script alive. Tests use
+/// [`fake::FakeClock`], which they advance by hand.
+pub trait Clock {
+    /// A pending timer; dropping it cancels it.
+    type Timer;
+
+    /// Milliseconds since the Unix epoch.
+    fn now_ms(&self) -> f64;
+
+    /// Calls `callback` once, `delay_ms` from now, unless the returned timer is dropped first.
+    fn set_timer(&self, delay_ms: f64, callback: Box<dyn FnOnce()>) -> Self::Timer;
+}
+
+/// A clock for tests: time moves only when the test advances it, and due timers fire then.
+#[cfg(test)]
+#[allow(missing_debug_implementations)]
+pub mod fake {
+    use super::Clock;
+    use std::cell::{Cell, RefCell};
+    use std::rc::Rc;
+
+    type Callback = Box<dyn FnOnce()>;
+
+    #[derive(Default)]
+    struct Timers {
+        next_id: u64,
+        pending: Vec<(u64, f64, Callback)>,
+    }
+
+    /// A hand-driven clock.
+    #[derive(Clone, Default)]
+    pub struct FakeClock {
+        now: Rc<Cell<f64>>,
+        timers: Rc<RefCell<Timers>>,
+    }
+
+    /// A fake timer; dropping it cancels it.
+    pub struct FakeTimer {
+        id: u64,
+        timers: Rc<RefCell<Timers>>,
+    }
+
+    impl Drop for FakeTimer {
+        fn drop(&mut self) {
+            if let Ok(mut timers) = self.timers.try_borrow_mut() {
+                timers.pending.retain(|(id, _, _)| *id != self.id);
+            }
+        }
+    }
+
+    impl FakeClock {
+        /// A clock that starts at `start_ms`.
+        pub fn starting_at(start_ms: f64) -> Self {
+            let clock = FakeClock::default();
+            clock.now.set(start_ms);
+            clock
+        }
+
+        /// Moves time forward, firing every timer that falls due, in order.
+        pub fn advance(&self, ms: f64) {
+            let target = self.now.get() + ms;
+            loop {
+                let due = {
+                    let mut timers = self.timers.borrow_mut();
+                    let next = timers
+                        .pending
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, (_, at, _))| *at <= target)
+                        .min_by(|a, b| a.1 .1.total_cmp(&b.1 .1))
+                        .map(|(i, _)| i);
+                    next.map(|i| timers.pending.remove(i))
+                };
+                match due {
+                    Some((_, at, callback)) => {
+                        self.now.set(at.max(self.now.get()));
+                        callback();
+                    }
+                    None => break,
+                }
+            }
+            self.now.set(target);
+        }
+
+        /// How many timers are pending.
+        pub fn pending_timers(&self) -> usize {
+            self.timers.borrow().pending.len()
+        }
+    }
+
+    impl Clock for FakeClock {
+        type Timer = FakeTimer;
+
+        fn now_ms(&self) -> f64 {
+            self.now.get()
+        }
+
+        fn set_timer(&self, delay_ms: f64, callback: Box<dyn FnOnce()>) -> FakeTimer {
+            let mut timers = self.timers.borrow_mut();
+            timers.next_id += 1;
+            let id = timers.next_id;
+            let at = self.now.get() + delay_ms.max(0.0);
+            timers.pending.push((id, at, callback));
+            FakeTimer {
+                id,
+                timers: self.timers.clone(),
+            }
+        }
+    }
+}

@@ -1,0 +1,337 @@
+//! A small, strict JSON reader for the two bodies the client must understand itself: the
+//! login answer and error answers. It is bounded in depth, rejects duplicate keys and costs a
+//! fraction of a general JSON crate's bytes. API bodies handed to callers are parsed by the
+//! platform's `JSON.parse`, never here.
+
+/// A JSON value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Json {
+    /// `null`
+    Null,
+    /// `true` or `false`
+    Bool(bool),
+    /// A number, read as `f64`.
+    Number(f64),
+    /// A string, escapes decoded.
+    String(String),
+    /// An array.
+    Array(Vec<Json>),
+    /// An object, in the order written. Duplicate keys are rejected while parsing.
+    Object(Vec<(String, Json)>),
+}
+
+impl Json {
+    /// The member `key` of an object.
+    pub fn get(&self, key: &str) -> Option<&Json> {
+        match self {
+            Json::Object(members) => members.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+}
+
+/// How deeply arrays and objects may nest.
+const MAX_DEPTH: usize = 32;
+
+/// Parses `text` as one JSON value with nothing but white space around it.
+pub fn parse(text: &str) -> Option<Json> {
+    let mut reader = Reader {
+        bytes: text.as_bytes(),
+        pos: 0,
+    };
+    let value = reader.value(0)?;
+    reader.skip_ws();
+    (reader.pos == reader.bytes.len()).then_some(value)
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl Reader<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    fn next(&mut self) -> Option<u8> {
+        let b = self.peek()?;
+        self.pos += 1;
+        Some(b)
+    }
+
+    fn skip_ws(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.pos += 1;
+        }
+    }
+
+    fn eat(&mut self, literal: &[u8]) -> Option<()> {
+        let end = self.pos.checked_add(literal.len())?;
+        (self.bytes.get(self.pos..end)? == literal).then(|| self.pos = end)
+    }
+
+    fn value(&mut self, depth: usize) -> Option<Json> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        self.skip_ws();
+        match self.peek()? {
+            b'n' => self.eat(b"null").map(|_| Json::Null),
+            b't' => self.eat(b"true").map(|_| Json::Bool(true)),
+            b'f' => self.eat(b"false").map(|_| Json::Bool(false)),
+            b'"' => self.string().map(Json::String),
+            b'[' => self.array(depth),
+            b'{' => self.object(depth),
+            b'-' | b'0'..=b'9' => self.number().map(Json::Number),
+            _ => None,
+        }
+    }
+
+    fn array(&mut self, depth: usize) -> Option<Json> {
+        self.pos += 1;
+        let mut items = Vec::new();
+        self.skip_ws();
+        if self.peek()? == b']' {
+            self.pos += 1;
+            return Some(Json::Array(items));
+        }
+        loop {
+            items.push(self.value(depth + 1)?);
+            self.skip_ws();
+            match self.next()? {
+                b',' => continue,
+                b']' => return Some(Json::Array(items)),
+                _ => return None,
+            }
+        }
+    }
+
+    fn object(&mut self, depth: usize) -> Option<Json> {
+        self.pos += 1;
+        let mut members: Vec<(String, Json)> = Vec::new();
+        self.skip_ws();
+        if self.peek()? == b'}' {
+            self.pos += 1;
+            return Some(Json::Object(members));
+        }
+        loop {
+            self.skip_ws();
+            if self.peek()? != b'"' {
+                return None;
+            }
+            let key = self.string()?;
+            if members.iter().any(|(k, _)| *k == key) {
+                return None;
+            }
+            self.skip_ws();
+            if self.next()? != b':' {
+                return None;
+            }
+            let value = self.value(depth + 1)?;
+            members.push((key, value));
+            self.skip_ws();
+            match self.next()? {
+                b',' => continue,
+                b'}' => return Some(Json::Object(members)),
+                _ => return None,
+            }
+        }
+    }
+
+    fn hex4(&mut self) -> Option<u32> {
+        let mut n = 0;
+        for _ in 0..4 {
+            let digit = (self.next()? as char).to_digit(16)?;
+            n = n * 16 + digit;
+        }
+        Some(n)
+    }
+
+    fn string(&mut self) -> Option<String> {
+        self.pos += 1;
+        let mut out = String::new();
+        loop {
+            // Copy the run up to the next quote, backslash or control byte in one go.
+            let start = self.pos;
+            while matches!(self.peek(), Some(b) if b != b'"' && b != b'\\' && b >= 0x20) {
+                self.pos += 1;
+            }
+            // The input is a `str` and the run stops at ASCII bytes, so it is valid UTF-8.
+            out.push_str(std::str::from_utf8(&self.bytes[start..self.pos]).ok()?);
+            match self.next()? {
+                b'"' => return Some(out),
+                b'\\' => {
+                    let c = match self.next()? {
+                        b'"' => '"',
+                        b'\\' => '\\',
+                        b'/' => '/',
+                        b'b' => '\u{8}',
+                        b'f' => '\u{c}',
+                        b'n' => '\n',
+                        b'r' => '\r',
+                        b't' => '\t',
+                        b'u' => {
+                            let high = self.hex4()?;
+                            let code = if (0xD800..0xDC00).contains(&high) {
+                                self.eat(b"\\u")?;
+                                let low = self.hex4()?;
+                                if !(0xDC00..0xE000).contains(&low) {
+                                    return None;
+                                }
+                                0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)
+                            } else {
+                                high
+                            };
+                            char::from_u32(code)?
+                        }
+                        _ => return None,
+                    };
+                    out.push(c);
+                }
+                _ => return None, // a raw control character
+            }
+        }
+    }
+
+    /// Reads a number by the JSON grammar. The value is exact for integers up to 2^53 and
+    /// close for the rest; the client only ever needs `expires_in`.
+    fn number(&mut self) -> Option<f64> {
+        let negative = self.peek() == Some(b'-');
+        if negative {
+            self.pos += 1;
+        }
+        let mut mantissa: f64 = 0.0;
+        let mut exponent: i32 = 0;
+        match self.next()? {
+            b'0' => {}
+            d @ b'1'..=b'9' => {
+                mantissa = f64::from(d - b'0');
+                while let Some(d @ b'0'..=b'9') = self.peek() {
+                    self.pos += 1;
+                    mantissa = mantissa * 10.0 + f64::from(d - b'0');
+                }
+            }
+            _ => return None,
+        }
+        if self.peek() == Some(b'.') {
+            self.pos += 1;
+            let mut digits = 0;
+            while let Some(d @ b'0'..=b'9') = self.peek() {
+                self.pos += 1;
+                digits += 1;
+                if digits < 18 {
+                    mantissa = mantissa * 10.0 + f64::from(d - b'0');
+                    exponent -= 1;
+                }
+            }
+            if digits == 0 {
+                return None;
+            }
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            self.pos += 1;
+            let sign = match self.peek() {
+                Some(b'-') => {
+                    self.pos += 1;
+                    -1
+                }
+                Some(b'+') => {
+                    self.pos += 1;
+                    1
+                }
+                _ => 1,
+            };
+            let mut e: i32 = 0;
+            let mut digits = 0;
+            while let Some(d @ b'0'..=b'9') = self.peek() {
+                self.pos += 1;
+                digits += 1;
+                e = e.saturating_mul(10).saturating_add(i32::from(d - b'0'));
+            }
+            if digits == 0 {
+                return None;
+            }
+            exponent = exponent.saturating_add(sign * e);
+        }
+        let magnitude = mantissa * 10f64.powi(exponent.clamp(-400, 400));
+        Some(if negative { -magnitude } else { magnitude })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_login_answer() {
+        let v = parse(r#" {"access_token":"a\"b\u00e9\ud83d\ude00","expires_in":3600,"token_type":"bearer","scope":null} "#)
+            .unwrap();
+        assert_eq!(v.get("access_token"), Some(&Json::String("a\"bé😀".into())));
+        assert_eq!(v.get("expires_in"), Some(&Json::Number(3600.0)));
+        assert_eq!(v.get("scope"), Some(&Json::Null));
+        assert_eq!(v.get("missing"), None);
+    }
+
+    #[test]
+    fn numbers() {
+        let n = |s: &str| match parse(s) {
+            Some(Json::Number(n)) => n,
+            other => panic!("{s}: {other:?}"),
+        };
+        assert_eq!(n("0"), 0.0);
+        assert_eq!(n("-12"), -12.0);
+        assert_eq!(n("1.5"), 1.5);
+        assert_eq!(n("36e2"), 3600.0);
+        assert_eq!(n("3.6E+3"), 3600.0);
+        assert!((n("1e-3") - 0.001).abs() < 1e-15);
+        assert!(n("1e999").is_infinite());
+        for bad in ["01", "1.", ".5", "-", "1e", "+1", "0x10", "NaN", "Infinity"] {
+            assert_eq!(parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn rejects_what_json_does_not_allow() {
+        for bad in [
+            "",
+            " ",
+            "{",
+            "}",
+            "{\"a\":1,}",
+            "[1,]",
+            "{'a':1}",
+            "{\"a\" 1}",
+            "\"\\x\"",
+            "\"a\nb\"",
+            "{\"a\":1}x",
+            "{\"a\":1,\"a\":2}",
+            "tru",
+            "nul",
+            "\"\\ud800\"",
+            "\"\\ud800\\u0041\"",
+        ] {
+            assert_eq!(parse(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn depth_is_bounded() {
+        let deep = "[".repeat(MAX_DEPTH + 2) + &"]".repeat(MAX_DEPTH + 2);
+        assert_eq!(parse(&deep), None);
+        let ok = "[".repeat(MAX_DEPTH) + &"]".repeat(MAX_DEPTH);
+        assert!(parse(&ok).is_some());
+    }
+
+    #[test]
+    fn nested_values() {
+        let v = parse(r#"{"a":[1,{"b":false}],"c":{}}"#).unwrap();
+        assert_eq!(
+            v.get("a"),
+            Some(&Json::Array(vec![
+                Json::Number(1.0),
+                Json::Object(vec![("b".into(), Json::Bool(false))])
+            ]))
+        );
+    }
+}
