@@ -1,5 +1,6 @@
 //! The client's logic, independent of any platform: the token lifecycle around each call.
 
+use crate::cache::{self, NoCache, TokenCache};
 use crate::clock::Clock;
 use crate::error::Error;
 use crate::headers;
@@ -24,27 +25,40 @@ pub struct Stats {
 
 type LoginFlight = Flight<Result<Token, Error>>;
 
+/// How many condemned tokens are remembered, so that a token the API rejected is never taken
+/// from the cache again.
+const REMEMBERED_REJECTIONS: usize = 4;
+
+/// Slack on top of a login's own deadline before a waiter deems it lost.
+const LOGIN_SLACK_MS: f64 = 1_000.0;
+
 struct State<Timer> {
     store: TokenStore,
-    flight: Option<Rc<LoginFlight>>,
+    /// The login under way, with its number.
+    flight: Option<(u64, Rc<LoginFlight>)>,
+    flights: u64,
     expiry: Option<Timer>,
+    /// Tokens the API answered 401 to, newest last.
+    rejected: Vec<Secret>,
     disposed: bool,
 }
 
-/// The client: options, a transport, a clock, and the token store they serve.
+/// The client: options, a transport, a clock, a token cache, and the token store they serve.
 ///
 /// It lives in an `Rc` because logins and timers outlive the call that starts them.
-pub struct Core<T: Transport, C: Clock> {
+pub struct Core<T: Transport, C: Clock, K: TokenCache = NoCache> {
     options: Options,
     defaults: Vec<(&'static str, String)>,
+    cache_key: String,
     transport: T,
     clock: C,
+    cache: K,
     state: RefCell<State<C::Timer>>,
     stats: Cell<Stats>,
     this: Weak<Self>,
 }
 
-impl<T: Transport, C: Clock> std::fmt::Debug for Core<T, C> {
+impl<T: Transport, C: Clock, K: TokenCache> std::fmt::Debug for Core<T, C, K> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Options redact the secret themselves; the token store is left out altogether.
         f.debug_struct("Core")
@@ -54,20 +68,28 @@ impl<T: Transport, C: Clock> std::fmt::Debug for Core<T, C> {
     }
 }
 
-impl<T: Transport + 'static, C: Clock + 'static> Core<T, C> {
+impl<T: Transport + 'static, C: Clock + 'static, K: TokenCache + 'static> Core<T, C, K> {
     /// A client with no token yet.
-    pub fn new(options: Options, transport: T, clock: C) -> Rc<Self> {
+    pub fn new(options: Options, transport: T, clock: C, cache: K) -> Rc<Self> {
+        let cache_key = match &options.credentials {
+            Some(c) => cache::key(&options.base.base, &c.client_id),
+            None => String::new(),
+        };
         Rc::new_cyclic(|this| Core {
             defaults: headers::defaults(&options),
+            cache_key,
             state: RefCell::new(State {
                 store: TokenStore::new(options.refresh_margin_ms),
                 flight: None,
+                flights: 0,
                 expiry: None,
+                rejected: Vec::new(),
                 disposed: false,
             }),
             options,
             transport,
             clock,
+            cache,
             stats: Cell::new(Stats::default()),
             this: this.clone(),
         })
@@ -91,6 +113,12 @@ impl<T: Transport + 'static, C: Clock + 'static> Core<T, C> {
     /// Counters since construction.
     pub fn stats(&self) -> Stats {
         self.stats.get()
+    }
+
+    fn count(&self, bump: impl FnOnce(&mut Stats)) {
+        let mut stats = self.stats.get();
+        bump(&mut stats);
+        self.stats.set(stats);
     }
 
     fn credentials(&self) -> Result<&Credentials, Error> {
@@ -130,8 +158,7 @@ impl<T: Transport + 'static, C: Clock + 'static> Core<T, C> {
     pub async fn login(&self) -> Result<TokenInfo, Error> {
         self.check_live()?;
         self.credentials()?;
-        let flight = self.join_flight();
-        flight.join().await.map(|t| t.info)
+        self.shared_login(false).await.map(|t| t.info)
     }
 
     /// A valid token, logging in only when the store has none.
@@ -145,29 +172,79 @@ impl<T: Transport + 'static, C: Clock + 'static> Core<T, C> {
         if let Some(token) = self.state.borrow().store.valid(self.clock.now_ms()) {
             return Ok(token.clone());
         }
-        let flight = self.join_flight();
-        flight.join().await
+        self.shared_login(true).await
+    }
+
+    /// Joins the login under way, or starts one, and waits for it in the caller's own context.
+    /// A login still running well past its own deadline is deemed lost (workerd cancels the
+    /// I/O of a request that has ended, and with it a login that request started) and is
+    /// replaced, once.
+    async fn shared_login(&self, use_cache: bool) -> Result<Token, Error> {
+        let limit = f64::from(self.options.timeout_ms) + LOGIN_SLACK_MS;
+        for _ in 0..2 {
+            let (id, flight) = self.join_flight(use_cache);
+            if let Some(outcome) = self.clock.wait(flight.join(), limit).await {
+                return outcome;
+            }
+            let mut state = self.state.borrow_mut();
+            if state
+                .flight
+                .as_ref()
+                .is_some_and(|(current, _)| *current == id)
+            {
+                state.flight = None;
+            }
+        }
+        Err(Error::Timeout {
+            after_ms: self.options.timeout_ms,
+        })
     }
 
     /// The login under way, or a new one.
-    fn join_flight(&self) -> Rc<LoginFlight> {
+    fn join_flight(&self, use_cache: bool) -> (u64, Rc<LoginFlight>) {
         let mut state = self.state.borrow_mut();
-        if let Some(flight) = &state.flight {
-            return flight.clone();
+        if let Some((id, flight)) = &state.flight {
+            return (*id, flight.clone());
         }
+        state.flights += 1;
+        let id = state.flights;
         let this = self.this.clone();
         let flight = Flight::new(async move {
             let core = this.upgrade().ok_or(Error::Disposed)?;
-            let outcome = core.perform_login().await;
-            core.state.borrow_mut().flight = None;
+            let outcome = core.perform_login(use_cache).await;
+            let mut state = core.state.borrow_mut();
+            if state
+                .flight
+                .as_ref()
+                .is_some_and(|(current, _)| *current == id)
+            {
+                state.flight = None;
+            }
             outcome
         });
-        state.flight = Some(flight.clone());
-        flight
+        state.flight = Some((id, flight.clone()));
+        (id, flight)
     }
 
-    async fn perform_login(&self) -> Result<Token, Error> {
+    /// A valid token from the cache that the API has not rejected.
+    async fn cached_token(&self) -> Option<Token> {
+        let token = cache::decode(&self.cache.get(&self.cache_key).await?)?;
+        let state = self.state.borrow();
+        let rejected = state.rejected.contains(&token.access_token);
+        let valid = self.clock.now_ms() < state.store.refresh_at(&token.info);
+        (valid && !rejected).then_some(token)
+    }
+
+    async fn perform_login(&self, use_cache: bool) -> Result<Token, Error> {
         let credentials = self.credentials()?;
+        if use_cache {
+            if let Some(token) = self.cached_token().await {
+                self.check_live()?;
+                self.keep(token.clone());
+                self.count(|s| s.cache_hits += 1);
+                return Ok(token);
+            }
+        }
         let request = LoginRequest::new(&self.options, credentials);
         let sent_at = self.clock.now_ms();
         let reply = self
@@ -185,9 +262,11 @@ impl<T: Transport + 'static, C: Clock + 'static> Core<T, C> {
         let token = Token::from_answer(parse_login(&reply.body)?, sent_at);
         self.check_live()?;
         self.keep(token.clone());
-        let mut stats = self.stats.get();
-        stats.logins += 1;
-        self.stats.set(stats);
+        self.count(|s| s.logins += 1);
+        let ttl = cache::ttl_seconds(&token.info, self.options.refresh_margin_ms);
+        self.cache
+            .put(&self.cache_key, &cache::encode(&token), ttl)
+            .await;
         Ok(token)
     }
 
@@ -213,11 +292,18 @@ impl<T: Transport + 'static, C: Clock + 'static> Core<T, C> {
         self.state.borrow_mut().expiry = Some(timer);
     }
 
-    /// Drops the token that a 401 condemned, with its timer.
+    /// Drops the token that a 401 condemned, with its timer, and remembers it, so that it is
+    /// never taken from the cache again.
     fn condemn(&self, token: &Secret) {
         let mut state = self.state.borrow_mut();
         if state.store.clear_if(token) {
             state.expiry = None;
+        }
+        if !state.rejected.contains(token) {
+            if state.rejected.len() == REMEMBERED_REJECTIONS {
+                state.rejected.remove(0);
+            }
+            state.rejected.push(token.clone());
         }
     }
 
@@ -310,6 +396,7 @@ impl<T: Transport + 'static, C: Clock + 'static> Core<T, C> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cache::fake::FakeCache;
     use crate::clock::fake::FakeClock;
     use crate::error::ApiError;
     use crate::options::{tests::raw, Raw, RawOptions};
@@ -320,23 +407,31 @@ mod tests {
 
     const T0: f64 = 1_700_000_000_000.0;
 
+    type TestCore = Rc<Core<FakeTransport, FakeClock, FakeCache>>;
+
+    fn core_with(
+        edit: impl FnOnce(&mut RawOptions),
+        transport: &FakeTransport,
+        clock: &FakeClock,
+        cache: &FakeCache,
+    ) -> TestCore {
+        let mut r = raw();
+        edit(&mut r);
+        let options = Options::validate(r, false).unwrap();
+        Core::new(options, transport.clone(), clock.clone(), cache.clone())
+    }
+
     fn client_with(
         edit: impl FnOnce(&mut RawOptions),
         expires_in: f64,
-    ) -> (Rc<Core<FakeTransport, FakeClock>>, FakeTransport, FakeClock) {
-        let mut r = raw();
-        edit(&mut r);
+    ) -> (TestCore, FakeTransport, FakeClock) {
         let transport = FakeTransport::new(expires_in);
         let clock = FakeClock::starting_at(T0);
-        let core = Core::new(
-            Options::validate(r, false).unwrap(),
-            transport.clone(),
-            clock.clone(),
-        );
+        let core = core_with(edit, &transport, &clock, &FakeCache::default());
         (core, transport, clock)
     }
 
-    fn client(expires_in: f64) -> (Rc<Core<FakeTransport, FakeClock>>, FakeTransport, FakeClock) {
+    fn client(expires_in: f64) -> (TestCore, FakeTransport, FakeClock) {
         client_with(|_| {}, expires_in)
     }
 
@@ -620,5 +715,143 @@ mod tests {
             block_on(core.send(&FakeRequest::get("/x"))).unwrap_err(),
             Error::Disposed
         );
+    }
+
+    #[test]
+    fn a_lost_login_is_replaced_after_its_deadline_and_slack() {
+        let (core, transport, clock) = client(3600.0);
+        transport.stall_next_login();
+        let mut pool = LocalPool::new();
+        let tokens = Rc::new(RefCell::new(Vec::new()));
+        for _ in 0..3 {
+            let (core, tokens) = (core.clone(), tokens.clone());
+            pool.spawner()
+                .spawn_local(async move {
+                    let token = core.access_token().await.unwrap();
+                    tokens.borrow_mut().push(token.expose().to_owned());
+                })
+                .unwrap();
+        }
+        pool.run_until_stalled();
+        assert_eq!(transport.logins(), 1);
+        clock.advance(10_000.0 + LOGIN_SLACK_MS - 1.0);
+        pool.run_until_stalled();
+        assert!(tokens.borrow().is_empty());
+        clock.advance(1.0);
+        pool.run_until_stalled();
+        // One replacement login, shared by all three waiters.
+        assert_eq!(transport.logins(), 2);
+        assert_eq!(*tokens.borrow(), vec!["token-1".to_owned(); 3]);
+    }
+
+    #[test]
+    fn a_login_that_stays_lost_is_a_timeout() {
+        let (core, transport, clock) = client(3600.0);
+        transport.stall_next_login();
+        transport.stall_next_login();
+        let mut pool = LocalPool::new();
+        let outcome = Rc::new(RefCell::new(None));
+        {
+            let (core, outcome) = (core.clone(), outcome.clone());
+            pool.spawner()
+                .spawn_local(async move {
+                    let result = core.access_token().await.map(|_| ());
+                    *outcome.borrow_mut() = Some(result);
+                })
+                .unwrap();
+        }
+        pool.run_until_stalled();
+        for _ in 0..2 {
+            clock.advance(10_000.0 + LOGIN_SLACK_MS);
+            pool.run_until_stalled();
+        }
+        assert_eq!(
+            *outcome.borrow(),
+            Some(Err(Error::Timeout { after_ms: 10_000 }))
+        );
+        assert_eq!(transport.logins(), 2);
+    }
+
+    #[test]
+    fn a_second_client_takes_the_cached_token_instead_of_logging_in() {
+        let (transport, clock, cache) = (
+            FakeTransport::new(3600.0),
+            FakeClock::starting_at(T0),
+            FakeCache::default(),
+        );
+        let first = core_with(|_| {}, &transport, &clock, &cache);
+        let second = core_with(|_| {}, &transport, &clock, &cache);
+        let token = block_on(first.access_token()).unwrap();
+        assert_eq!(*cache.puts.borrow(), vec![3540]);
+        clock.advance(1_000.0);
+        assert_eq!(block_on(second.access_token()).unwrap(), token);
+        assert_eq!(transport.logins(), 1);
+        assert_eq!(
+            second.stats(),
+            Stats {
+                logins: 0,
+                retries: 0,
+                cache_hits: 1
+            }
+        );
+        assert_eq!(second.token_info().unwrap().expires_at_ms, T0 + 3_600_000.0);
+        // login() always performs POST /login, cache or not.
+        block_on(second.login()).unwrap();
+        assert_eq!(transport.logins(), 2);
+    }
+
+    #[test]
+    fn a_cached_token_the_api_rejects_is_replaced_never_retried() {
+        let (transport, clock, cache) = (
+            FakeTransport::new(3600.0),
+            FakeClock::starting_at(T0),
+            FakeCache::default(),
+        );
+        let first = core_with(|_| {}, &transport, &clock, &cache);
+        let second = core_with(|_| {}, &transport, &clock, &cache);
+        block_on(first.access_token()).unwrap();
+        transport.revoke_all();
+        let request = FakeRequest::get("/cities");
+        assert_eq!(block_on(second.send(&request)).unwrap().status, 200);
+        assert_eq!(transport.logins(), 2);
+        assert!(cache
+            .raw(&cache::key("https://sandbox.musement.com/api/v3", "id"))
+            .unwrap()
+            .contains("token-2"));
+        // The first client's token is stale too: it picks up the fresh one from the cache.
+        assert_eq!(block_on(first.send(&request)).unwrap().status, 200);
+        assert_eq!(transport.logins(), 2);
+        assert_eq!(first.stats().cache_hits, 1);
+        let auth: Vec<_> = transport
+            .sent()
+            .into_iter()
+            .map(|(_, a)| a.unwrap())
+            .collect();
+        assert_eq!(
+            auth,
+            [
+                "Bearer token-1",
+                "Bearer token-2",
+                "Bearer token-1",
+                "Bearer token-2"
+            ]
+        );
+    }
+
+    #[test]
+    fn an_expired_or_malformed_cache_entry_costs_a_login() {
+        let (transport, clock, cache) = (
+            FakeTransport::new(3600.0),
+            FakeClock::starting_at(T0),
+            FakeCache::default(),
+        );
+        let key = cache::key("https://sandbox.musement.com/api/v3", "id");
+        cache.insert(&key, &format!(r#"{{"access_token":"old","expires_at":{},"expires_in":3600,"token_type":"bearer","scope":null}}"#, T0 + 30_000.0));
+        let core = core_with(|_| {}, &transport, &clock, &cache);
+        assert_eq!(block_on(core.access_token()).unwrap().expose(), "token-1");
+        cache.insert(&key, "not json");
+        core.clear_token();
+        assert_eq!(block_on(core.access_token()).unwrap().expose(), "token-2");
+        assert_eq!(core.stats().cache_hits, 0);
     }
 }

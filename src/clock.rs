@@ -1,4 +1,6 @@
-//! Time: the clock the token store reads and the timers that expire tokens.
+//! Time: the clock the token store reads, the timers that expire tokens, and bounded waits.
+
+use std::future::Future;
 
 /// A source of time and timers.
 ///
@@ -14,6 +16,19 @@ pub trait Clock {
 
     /// Calls `callback` once, `delay_ms` from now, unless the returned timer is dropped first.
     fn set_timer(&self, delay_ms: f64, callback: Box<dyn FnOnce()>) -> Self::Timer;
+
+    /// Runs `future` to completion on its own and waits for it at most `limit_ms`; `None`
+    /// when the limit passed first.
+    ///
+    /// The caller resumes in its own context. That matters in Workers, where a login started
+    /// by one request and awaited by another must hand its outcome over through a promise the
+    /// waiting request created: workerd then runs the waiter's continuation, and so its next
+    /// `fetch`, in the waiter's own request.
+    #[allow(async_fn_in_trait)] // single-threaded wasm: no `Send` bound is wanted
+    async fn wait<F>(&self, future: F, limit_ms: f64) -> Option<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static;
 }
 
 /// A clock for tests: time moves only when the test advances it, and due timers fire then.
@@ -22,7 +37,10 @@ pub trait Clock {
 pub mod fake {
     use super::Clock;
     use std::cell::{Cell, RefCell};
+    use std::future::{poll_fn, Future};
+    use std::pin::pin;
     use std::rc::Rc;
+    use std::task::{Poll, Waker};
 
     type Callback = Box<dyn FnOnce()>;
 
@@ -110,6 +128,38 @@ pub mod fake {
                 id,
                 timers: self.timers.clone(),
             }
+        }
+
+        async fn wait<F>(&self, future: F, limit_ms: f64) -> Option<F::Output>
+        where
+            F: Future + 'static,
+            F::Output: 'static,
+        {
+            let expired = Rc::new((Cell::new(false), RefCell::new(None::<Waker>)));
+            let _timer = {
+                let expired = expired.clone();
+                self.set_timer(
+                    limit_ms,
+                    Box::new(move || {
+                        expired.0.set(true);
+                        if let Some(waker) = expired.1.borrow_mut().take() {
+                            waker.wake();
+                        }
+                    }),
+                )
+            };
+            let mut future = pin!(future);
+            poll_fn(|cx| {
+                if let Poll::Ready(output) = future.as_mut().poll(cx) {
+                    return Poll::Ready(Some(output));
+                }
+                if expired.0.get() {
+                    return Poll::Ready(None);
+                }
+                *expired.1.borrow_mut() = Some(cx.waker().clone());
+                Poll::Pending
+            })
+            .await
         }
     }
 }

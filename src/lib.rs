@@ -18,6 +18,7 @@
 //! holds the `#[wasm_bindgen]` surface.
 #![deny(missing_docs, missing_debug_implementations)]
 
+pub mod cache;
 pub mod client;
 pub mod clock;
 pub mod error;

@@ -16,7 +16,7 @@ pub const DEFAULT_TIMEOUT_MS: u32 = 10_000;
 const MAX_TIMEOUT_MS: f64 = 2_147_483_647.0;
 
 /// Every option name the constructor accepts. Anything else is a typo and is refused.
-pub const KNOWN_OPTIONS: [&str; 13] = [
+pub const KNOWN_OPTIONS: [&str; 14] = [
     "baseUrl",
     "application",
     "clientId",
@@ -29,6 +29,7 @@ pub const KNOWN_OPTIONS: [&str; 13] = [
     "refreshMarginSeconds",
     "timeoutMs",
     "fetch",
+    "tokenCache",
     "dangerouslyAllowBrowser",
 ];
 

@@ -2,6 +2,7 @@
 
 use crate::error::Error;
 use crate::headers;
+use crate::json;
 use crate::options::{Credentials, Options};
 use crate::secret::Secret;
 
@@ -25,33 +26,14 @@ pub struct Reply {
     pub body: String,
 }
 
-/// Writes `s` as a JSON string literal.
-fn json_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 impl LoginRequest {
     /// The login request for these options and credentials.
     pub fn new(options: &Options, credentials: &Credentials) -> Self {
         let body = format!(
             "{{\"client_id\":{},\"client_secret\":{},\"grant_type\":{}}}",
-            json_string(&credentials.client_id),
-            json_string(credentials.client_secret.expose()),
-            json_string(&credentials.grant_type),
+            json::quote(&credentials.client_id),
+            json::quote(credentials.client_secret.expose()),
+            json::quote(&credentials.grant_type),
         );
         LoginRequest {
             url: format!("{}/login", options.base.base),
@@ -179,6 +161,7 @@ pub mod fake {
         logins_seen: Vec<LoginRequest>,
         sent: Vec<(String, Option<String>)>,
         hold_logins: bool,
+        stalls: usize,
         reject_all: bool,
         waiting: Vec<Waker>,
     }
@@ -204,6 +187,10 @@ pub mod fake {
         /// Logins wait until [`release_logins`](Self::release_logins).
         pub fn hold_logins(&self) {
             self.state.borrow_mut().hold_logins = true;
+        }
+        /// The next login never gets an answer, like one whose request was cancelled.
+        pub fn stall_next_login(&self) {
+            self.state.borrow_mut().stalls += 1;
         }
         /// Lets held logins go on.
         pub fn release_logins(&self) {
@@ -242,7 +229,16 @@ pub mod fake {
         type Response = FakeResponse;
 
         async fn login(&self, request: &LoginRequest) -> Result<Reply, Error> {
-            self.state.borrow_mut().logins_seen.push(request.clone());
+            let stalled = {
+                let mut state = self.state.borrow_mut();
+                state.logins_seen.push(request.clone());
+                let stalled = state.stalls > 0;
+                state.stalls = state.stalls.saturating_sub(1);
+                stalled
+            };
+            if stalled {
+                std::future::pending::<()>().await;
+            }
             poll_fn(|cx| {
                 let mut state = self.state.borrow_mut();
                 if state.hold_logins {
