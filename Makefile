@@ -17,7 +17,7 @@ SOURCES := Cargo.toml Cargo.lock $(shell find src js -type f) scripts/assemble-p
 
 help:
 	@echo "make demo   build, start the mock Musement API and run the Node demo against it"
-	@echo "make test   lint, then every test: native, wasm-bindgen in Node, end-to-end in Node"
+	@echo "make test   lint, then every test: native, wasm-bindgen, end-to-end in Node and workerd"
 	@echo "make build  assemble the npm package in pkg/"
 
 # --- tools -------------------------------------------------------------------------------
@@ -62,7 +62,7 @@ test-wasm: tools
 	node tests/with-mock.mjs --public-catalog -- wasm-pack test --node
 
 test-node: build
-	node tests/run-node-tests.mjs tests/mock tests/node
+	node tests/run-node-tests.mjs tests/mock tests/node tests/workers
 
 # --- demo --------------------------------------------------------------------------------
 

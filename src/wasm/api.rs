@@ -4,6 +4,7 @@ use crate::client::{Core, Stats};
 use crate::error::Error;
 use crate::token::TokenInfo;
 use crate::transport::Transport;
+use crate::wasm::cache::JsTokenCache;
 use crate::wasm::clock::JsClock;
 use crate::wasm::error::to_js;
 use crate::wasm::options;
@@ -41,10 +42,21 @@ export interface MusementClientOptions {
   refreshMarginSeconds?: number;
   /** The limit for each HTTP attempt, login included, in ms. Default 10000. */
   timeoutMs?: number;
+  /**
+   * Shares one token between clients with the same credentials, e.g. a Workers KV namespace:
+   * anything with `get(key)` and `put(key, value, { expirationTtl })`. It holds the token.
+   */
+  tokenCache?: MusementTokenCache;
   /** Replaces the global `fetch`. */
   fetch?: (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
   /** Refuse a `clientSecret` in a browser page unless this is true. Default false. */
   dangerouslyAllowBrowser?: boolean;
+}
+
+/** What `tokenCache` must offer; a Workers KV namespace binding already does. */
+export interface MusementTokenCache {
+  get(key: string): Promise<string | null> | string | null | undefined;
+  put(key: string, value: string, options: { expirationTtl: number }): Promise<unknown> | unknown;
 }
 
 /** What is known about the current token; never the token itself. */
@@ -72,7 +84,7 @@ export type MusementErrorCode =
   | "unauthorized" | "http_error" | "network_error" | "timeout" | "invalid_request" | "disposed";
 "#;
 
-type JsCore = Core<JsTransport, JsClock>;
+type JsCore = Core<JsTransport, JsClock, JsTokenCache>;
 
 /// A Musement API client: logs in when needed and attaches the headers and the token.
 #[wasm_bindgen]
@@ -160,8 +172,9 @@ impl MusementClient {
     ) -> Result<MusementClient, JsValue> {
         let read = options::read(&options).map_err(|e| to_js(&e))?;
         let transport = JsTransport::new(read.fetch, read.options.timeout_ms);
+        let cache = JsTokenCache::new(read.token_cache, read.options.timeout_ms);
         Ok(MusementClient {
-            core: Core::new(read.options, transport, JsClock),
+            core: Core::new(read.options, transport, JsClock, cache),
         })
     }
 

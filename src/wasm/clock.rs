@@ -2,8 +2,12 @@
 //! pending timer never keeps a process alive.
 
 use crate::clock::Clock;
-use js_sys::{Function, Reflect};
+use js_sys::{Array, Function, Object, Promise, Reflect};
+use std::cell::RefCell;
+use std::future::Future;
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{spawn_local, JsFuture};
 
 #[wasm_bindgen]
 extern "C" {
@@ -50,6 +54,36 @@ impl Drop for JsTimer {
     }
 }
 
+/// A promise created now, in the caller's context, and the function that resolves it.
+fn deferred() -> (Promise, Function) {
+    let mut resolve = None;
+    let promise = Promise::new(&mut |res, _rej| resolve = Some(res));
+    // The executor runs before `Promise::new` returns.
+    (
+        promise,
+        resolve.unwrap_or_else(|| Function::new_no_args("")),
+    )
+}
+
+/// `promise`'s outcome, or `None` when `limit_ms` passes first.
+pub async fn settle_within(promise: &Promise, limit_ms: f64) -> Option<Result<JsValue, JsValue>> {
+    let (timeout, resolve) = deferred();
+    let sentinel: JsValue = Object::new().into();
+    let _timer = {
+        let sentinel = sentinel.clone();
+        JsTimer::start(
+            limit_ms,
+            Box::new(move || {
+                let _ = resolve.call1(&JsValue::UNDEFINED, &sentinel);
+            }),
+        )
+    };
+    match JsFuture::from(Promise::race(&Array::of2(promise, &timeout))).await {
+        Ok(value) if Object::is(&value, &sentinel) => None,
+        outcome => Some(outcome),
+    }
+}
+
 /// The platform's clock.
 #[derive(Debug, Default)]
 pub struct JsClock;
@@ -63,5 +97,34 @@ impl Clock for JsClock {
 
     fn set_timer(&self, delay_ms: f64, callback: Box<dyn FnOnce()>) -> Option<JsTimer> {
         JsTimer::start(delay_ms, callback)
+    }
+
+    async fn wait<F>(&self, future: F, limit_ms: f64) -> Option<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        // The outcome travels through a promise created here, in the caller's context, and
+        // resolved from wherever the future finishes; workerd runs the continuation in the
+        // context that created the promise.
+        let (promise, resolve) = deferred();
+        let slot = Rc::new(RefCell::new(None));
+        {
+            let (slot, resolve) = (slot.clone(), resolve.clone());
+            spawn_local(async move {
+                let output = future.await;
+                *slot.borrow_mut() = Some(output);
+                let _ = resolve.call0(&JsValue::UNDEFINED);
+            });
+        }
+        let _timer = JsTimer::start(
+            limit_ms,
+            Box::new(move || {
+                let _ = resolve.call0(&JsValue::UNDEFINED);
+            }),
+        );
+        let _ = JsFuture::from(promise).await;
+        let output = slot.borrow_mut().take();
+        output
     }
 }

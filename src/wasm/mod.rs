@@ -2,6 +2,7 @@
 //! options object, errors as JavaScript sees them, and the `#[wasm_bindgen]` surface.
 
 mod api;
+mod cache;
 pub use api::MusementClient;
 
 mod clock;

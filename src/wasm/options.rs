@@ -10,6 +10,7 @@ use wasm_bindgen::{JsCast, JsValue};
 pub struct JsOptions {
     pub options: Options,
     pub fetch: Option<Function>,
+    pub token_cache: Option<Object>,
 }
 
 fn get(object: &JsValue, key: &str) -> JsValue {
@@ -80,6 +81,22 @@ pub fn read(options: &JsValue) -> Result<JsOptions, Error> {
                 })?,
         ),
     };
+    let token_cache = match get(options, "tokenCache") {
+        c if c.is_undefined() || c.is_null() => None,
+        c if get(&c, "get").is_function() && get(&c, "put").is_function() => {
+            Some(c.unchecked_into())
+        }
+        _ => {
+            return Err(Error::InvalidOptions {
+                field: "tokenCache".into(),
+                problem: "must have get(key) and put(key, value, options) methods",
+            })
+        }
+    };
     let options = Options::validate(raw_options, in_browser())?;
-    Ok(JsOptions { options, fetch })
+    Ok(JsOptions {
+        options,
+        fetch,
+        token_cache,
+    })
 }
