@@ -22,13 +22,20 @@ help:
 
 # --- tools -------------------------------------------------------------------------------
 
-tools: .tools/rust.stamp node_modules/.package-lock.json
+tools: .tools/rust.stamp node_modules/.package-lock.json .tools/chromium.stamp
 
 .tools/rust.stamp: Cargo.lock
 	@mkdir -p .tools
 	rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 	wasm-pack --version 2>/dev/null | grep -q ' $(WASM_PACK_VERSION)$$' || cargo install wasm-pack --locked --version $(WASM_PACK_VERSION)
 	wasm-bindgen --version 2>/dev/null | grep -q ' $(WASM_BINDGEN_VERSION)$$' || cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
+	@touch $@
+
+# Debian's Chromium and its driver, for the browser tests (wasm-pack cannot download them here).
+.tools/chromium.stamp:
+	@mkdir -p .tools
+	command -v chromedriver >/dev/null && command -v chromium >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
 	@touch $@
 
 node_modules/.package-lock.json: package.json package-lock.json
@@ -43,7 +50,6 @@ build: pkg/package.json
 
 pkg/package.json: $(SOURCES) | tools
 	wasm-pack --quiet build --release --target web --out-dir target/wasm-pack/web --no-pack
-	wasm-pack --quiet build --release --target nodejs --out-dir target/wasm-pack/nodejs --no-pack
 	node scripts/assemble-package.mjs
 
 # --- test --------------------------------------------------------------------------------
@@ -58,11 +64,14 @@ lint: tools
 test-native: tools
 	cargo test --quiet
 
+# The same wasm-bindgen tests in Node and in headless Chromium (the latter across origins,
+# so through CORS); WASM_BINDGEN_USE_BROWSER runs the unconfigured suite in the browser.
 test-wasm: tools
 	node tests/with-mock.mjs --public-catalog -- wasm-pack test --node
+	WASM_BINDGEN_USE_BROWSER=1 node tests/with-mock.mjs --public-catalog -- wasm-pack test --headless --chrome
 
 test-node: build
-	node tests/run-node-tests.mjs tests/mock tests/node tests/workers
+	node tests/run-node-tests.mjs tests/mock tests/node tests/workers tests/browser
 
 # --- demo --------------------------------------------------------------------------------
 

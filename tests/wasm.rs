@@ -1,5 +1,7 @@
-//! wasm-bindgen tests of the JavaScript surface, run in Node (`wasm-pack test --node`) against
-//! the mock that `tests/with-mock.mjs` starts; its address is compiled in from the environment.
+//! wasm-bindgen tests of the JavaScript surface, run in Node (`wasm-pack test --node`) and in
+//! headless Chromium (`wasm-pack test --headless --chrome`, fetching across origins, so through
+//! CORS) against the mock that `tests/with-mock.mjs` starts; its address is compiled in from
+//! the environment.
 #![cfg(target_arch = "wasm32")]
 
 use js_sys::{Array, Object, Promise, Reflect};
@@ -53,7 +55,15 @@ fn credentials() -> Vec<(&'static str, JsValue)> {
             )
             .into(),
         ),
+        // A test page may hold the mock's secret; a partner's page never should.
+        ("dangerouslyAllowBrowser", true.into()),
     ]
+}
+
+/// Whether this runs in a page (a `window` and a `document`), not in Node.
+fn in_page() -> bool {
+    let global = js_sys::global();
+    !get(&global, "window").is_undefined() && !get(&global, "document").is_undefined()
 }
 
 async fn settle(promise: Promise) -> Result<JsValue, JsValue> {
@@ -93,6 +103,7 @@ async fn login_then_json_through_the_real_fetch() {
 #[wasm_bindgen_test]
 async fn an_anonymous_client_reads_the_public_catalog() {
     let client = MusementClient::new(object(&credentials()[..2])).unwrap();
+    assert_eq!(get(&client.to_json(), "authenticated"), false);
     let activities: Array = settle(client.json("activities".into(), None))
         .await
         .unwrap()
@@ -112,4 +123,26 @@ async fn api_errors_reject_with_status_and_code() {
     assert_eq!(get(&error, "musementCode"), "404");
     let response = settle(client.fetch("/missing".into(), None)).await.unwrap();
     assert_eq!(get(&response, "status"), 404);
+}
+
+#[wasm_bindgen_test]
+fn a_secret_in_a_page_needs_the_explicit_flag() {
+    let without_flag = &credentials()[..4];
+    match MusementClient::new(object(without_flag)) {
+        Err(error) => {
+            assert!(in_page(), "only a page refuses the secret");
+            assert_eq!(get(&error, "code"), "browser_secret");
+            assert!(!get(&error, "message")
+                .as_string()
+                .unwrap()
+                .contains("secret-s3cr3t"));
+        }
+        Ok(_) => assert!(
+            !in_page(),
+            "a page must refuse a clientSecret without the flag"
+        ),
+    }
+    // Without credentials a page may read the public catalog.
+    assert!(MusementClient::new(object(&credentials()[..2])).is_ok());
+    assert!(MusementClient::new(object(&credentials())).is_ok());
 }
