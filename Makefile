@@ -16,7 +16,7 @@ SOURCES := Cargo.toml Cargo.lock $(shell find src js -type f) scripts/assemble-p
 .PHONY: help tools build test test-native test-wasm test-node lint demo clean
 
 help:
-	@echo "make demo   build, start the mock Musement API and run the Node demo against it"
+	@echo "make demo   build, then serve the demo page with the mock API and the worker in workerd"
 	@echo "make test   lint, then every test: native, wasm-bindgen, end-to-end in Node and workerd"
 	@echo "make build  assemble the npm package in pkg/"
 
@@ -76,7 +76,7 @@ test-node: build
 # --- demo --------------------------------------------------------------------------------
 
 demo: build
-	node examples/node/demo.mjs
+	node scripts/demo.mjs
 
 clean:
 	rm -rf pkg target/wasm-pack .tools

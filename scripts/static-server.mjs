@@ -17,13 +17,18 @@ const TYPES = {
 };
 
 /**
- * Serves `mounts` ({ "/url-prefix/": "/folder" }, longest prefix first) and resolves to
- * { url, close() }.
+ * Serves `mounts` ({ "/url-prefix/": "/folder" }, longest prefix first) and `json`
+ * ({ "/path": () => value }, answered as JSON), and resolves to { url, close() }.
  */
-export async function startStaticServer(mounts, { port = 0 } = {}) {
+export async function startStaticServer(mounts, { port = 0, json = {} } = {}) {
   const prefixes = Object.keys(mounts).sort((a, b) => b.length - a.length);
   const server = http.createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url, "http://localhost").pathname);
+    if (Object.hasOwn(json, path)) {
+      res.writeHead(200, { "content-type": TYPES[".json"], "cache-control": "no-store" });
+      res.end(JSON.stringify(json[path]()));
+      return;
+    }
     const prefix = prefixes.find((p) => path.startsWith(p));
     if (!prefix || (req.method !== "GET" && req.method !== "HEAD")) {
       res.writeHead(prefix ? 405 : 404).end();

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { startMock } from "../mock/musement-mock.mjs";
-import { buildWorker, get, kvFolder, removeFolder, startWorker } from "./harness.mjs";
+import { buildWorker, get, kvFolder, removeFolder, startWorker } from "../../scripts/workerd.mjs";
 
 let bundle;
 before(() => {

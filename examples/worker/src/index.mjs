@@ -17,13 +17,16 @@ function musement(env) {
     clientId: env.MUSEMENT_CLIENT_ID,
     clientSecret: env.MUSEMENT_CLIENT_SECRET,
     tokenCache: env.MUSEMENT_TOKENS, // optional: share one token across isolates
+    refreshMarginSeconds: Number(env.MUSEMENT_REFRESH_MARGIN_SECONDS ?? 60),
   });
   return client;
 }
 
-function problem(error) {
-  const { code, message, status, musementCode } = error;
-  return Response.json({ code, message, musementCode }, { status: status && status >= 400 ? status : 502 });
+// Pages on ALLOWED_ORIGIN (if set) may read the answers.
+function respond(env, body, init) {
+  const response = body instanceof Response ? body : Response.json(body, init);
+  if (env.ALLOWED_ORIGIN) response.headers.set("Access-Control-Allow-Origin", env.ALLOWED_ORIGIN);
+  return response;
 }
 
 export default {
@@ -33,20 +36,24 @@ export default {
     try {
       if (url.pathname === "/status") {
         const { tokenInfo, stats } = musement(env);
-        return Response.json({ tokenInfo: tokenInfo ?? null, stats });
+        return respond(env, { tokenInfo: tokenInfo ?? null, stats, refreshMarginSeconds: Number(env.MUSEMENT_REFRESH_MARGIN_SECONDS ?? 60) });
       }
-      if (!ROUTES.has(route)) return Response.json({ code: "not_found" }, { status: 404 });
-      if (request.method !== "GET") return Response.json({ code: "method_not_allowed" }, { status: 405 });
+      if (!ROUTES.has(route)) return respond(env, { code: "not_found", message: `no route ${url.pathname}` }, { status: 404 });
+      if (request.method !== "GET") return respond(env, { code: "method_not_allowed", message: "GET only" }, { status: 405 });
       const upstream = await musement(env).fetch(url.pathname + url.search, {
         headers: { "Accept-Language": request.headers.get("Accept-Language") ?? "en-US" },
       });
-      return new Response(upstream.body, {
-        status: upstream.status,
-        headers: { "Content-Type": upstream.headers.get("Content-Type") ?? "application/json" },
-      });
+      return respond(
+        env,
+        new Response(upstream.body, {
+          status: upstream.status,
+          headers: { "Content-Type": upstream.headers.get("Content-Type") ?? "application/json" },
+        }),
+      );
     } catch (error) {
-      if (error instanceof MusementError) return problem(error);
-      throw error;
+      if (!(error instanceof MusementError)) throw error;
+      const { code, message, status, musementCode } = error;
+      return respond(env, { code, message, musementCode }, { status: status >= 400 ? status : 502 });
     }
   },
 };

@@ -1,4 +1,5 @@
-// Runs examples/worker in real workerd through Miniflare, built the way a partner builds it:
+// Runs examples/worker (or another worker) in real workerd through Miniflare, for the tests
+// and the demo, built the way a partner builds it:
 // `wrangler deploy --dry-run` bundles it with the package resolved through its `workerd`
 // export condition and the .wasm kept as a compiled module.
 
@@ -9,12 +10,14 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Miniflare } from "miniflare";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
+const root = fileURLToPath(new URL("..", import.meta.url));
 export const COMPATIBILITY_DATE = "2026-05-01";
 
-/** Bundles the worker whose wrangler.toml is in `dir` (examples/worker by default). */
-export function buildWorker(dir = join(root, "examples/worker")) {
-  const out = mkdtempSync(join(tmpdir(), "musement-worker-"));
+/**
+ * Bundles the worker whose wrangler.toml is in `dir` (examples/worker by default) into `out`
+ * (a fresh temporary folder by default); returns `out`.
+ */
+export function buildWorker(dir = join(root, "examples/worker"), out = mkdtempSync(join(tmpdir(), "musement-worker-"))) {
   execFileSync(join(root, "node_modules/.bin/wrangler"), ["deploy", "--dry-run", "--outdir", out], {
     cwd: dir,
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", WRANGLER_LOG: "error" },
@@ -34,10 +37,11 @@ export function removeFolder(dir) {
 }
 
 /**
- * One isolate of the example worker, pointed at `mock`. Instances given the same
+ * One isolate of a bundled worker, pointed at `api` (the mock, or anything with `baseUrl`,
+ * `clientId`, `clientSecret` and optionally `application`). Instances given the same
  * `kvPersist` folder share one KV namespace, as isolates across the edge share one.
  */
-export async function startWorker(bundle, mock, { kvPersist, vars = {} } = {}) {
+export async function startWorker(bundle, api, { kvPersist, vars = {}, port = 0 } = {}) {
   const mf = new Miniflare({
     scriptPath: join(bundle, "index.js"),
     modulesRoot: bundle,
@@ -45,12 +49,12 @@ export async function startWorker(bundle, mock, { kvPersist, vars = {} } = {}) {
     modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }],
     compatibilityDate: COMPATIBILITY_DATE,
     host: "127.0.0.1",
-    port: 0,
+    port,
     bindings: {
-      MUSEMENT_BASE_URL: mock.baseUrl,
-      MUSEMENT_APPLICATION: "worker-tests",
-      MUSEMENT_CLIENT_ID: mock.clientId,
-      MUSEMENT_CLIENT_SECRET: mock.clientSecret,
+      MUSEMENT_BASE_URL: api.baseUrl,
+      MUSEMENT_APPLICATION: api.application ?? "worker-tests",
+      MUSEMENT_CLIENT_ID: api.clientId,
+      MUSEMENT_CLIENT_SECRET: api.clientSecret,
       ...vars,
     },
     kvNamespaces: ["MUSEMENT_TOKENS"],
