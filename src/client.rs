@@ -6,9 +6,10 @@ use crate::error::Error;
 use crate::headers;
 use crate::options::{Credentials, Options};
 use crate::response::{api_error, parse_error, parse_login};
+use crate::retry::{self, Outcome};
 use crate::secret::{scrub, Secret};
 use crate::token::{Flight, Token, TokenInfo, TokenStore};
-use crate::transport::{LoginRequest, Transport};
+use crate::transport::{LoginRequest, Reply, Transport};
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
@@ -179,8 +180,15 @@ impl<T: Transport + 'static, C: Clock + 'static, K: TokenCache + 'static> Core<T
     /// A login still running well past its own deadline is deemed lost (workerd cancels the
     /// I/O of a request that has ended, and with it a login that request started) and is
     /// replaced, once.
+    /// How long a login may take before its waiters deem it lost: every attempt may take
+    /// `timeoutMs`, every wait between attempts at most as long, and a second of slack.
+    fn login_budget_ms(&self) -> f64 {
+        let spans = f64::from(1 + 2 * self.options.max_retries);
+        f64::from(self.options.timeout_ms) * spans + LOGIN_SLACK_MS
+    }
+
     async fn shared_login(&self, use_cache: bool) -> Result<Token, Error> {
-        let limit = f64::from(self.options.timeout_ms) + LOGIN_SLACK_MS;
+        let limit = self.login_budget_ms();
         for _ in 0..2 {
             let (id, flight) = self.join_flight(use_cache);
             if let Some(outcome) = self.clock.wait(flight.join(), limit).await {
@@ -246,12 +254,7 @@ impl<T: Transport + 'static, C: Clock + 'static, K: TokenCache + 'static> Core<T
             }
         }
         let request = LoginRequest::new(&self.options, credentials);
-        let sent_at = self.clock.now_ms();
-        let reply = self
-            .transport
-            .login(&request)
-            .await
-            .map_err(|e| self.scrubbed(e, None))?;
+        let (reply, sent_at) = self.login_with_retries(&request).await?;
         if !(200..300).contains(&reply.status) {
             let api = parse_error(&reply.body, &[&credentials.client_secret]);
             return Err(Error::LoginFailed {
@@ -268,6 +271,49 @@ impl<T: Transport + 'static, C: Clock + 'static, K: TokenCache + 'static> Core<T
             .put(&self.cache_key, &cache::encode(&token), ttl)
             .await;
         Ok(token)
+    }
+
+    /// `POST /login`, tried again on 429, 5xx and network errors. Returns the last answer and
+    /// when its request was sent.
+    async fn login_with_retries(&self, request: &LoginRequest) -> Result<(Reply, f64), Error> {
+        let mut retries = 0;
+        loop {
+            let sent_at = self.clock.now_ms();
+            let outcome = self
+                .transport
+                .login(request)
+                .await
+                .map_err(|e| self.scrubbed(e, None));
+            let (kind, retry_after) = match &outcome {
+                Ok(reply) => (Outcome::Status(reply.status), reply.retry_after.as_deref()),
+                Err(error) => (Outcome::of_error(error), None),
+            };
+            if !retry::login_retryable(kind) || !self.pause_before_retry(retries, retry_after).await
+            {
+                return outcome.map(|reply| (reply, sent_at));
+            }
+            retries += 1;
+        }
+    }
+
+    /// Waits before retry number `retries` and counts it; false when no retry is left or the
+    /// wait would be too long.
+    async fn pause_before_retry(&self, retries: u32, retry_after: Option<&str>) -> bool {
+        if retries >= self.options.max_retries {
+            return false;
+        }
+        let retry_after = retry_after.and_then(|v| retry::retry_after_ms(v, self.clock.now_ms()));
+        let Some(wait) = retry::wait_ms(
+            retries,
+            self.clock.jitter(),
+            retry_after,
+            self.options.timeout_ms,
+        ) else {
+            return false;
+        };
+        self.clock.sleep(wait).await;
+        self.count(|s| s.retries += 1);
+        true
     }
 
     /// Stores `token` and arms the timer that drops it when it stops being valid.
@@ -313,11 +359,7 @@ impl<T: Transport + 'static, C: Clock + 'static, K: TokenCache + 'static> Core<T
     pub async fn send(&self, request: &T::Request) -> Result<T::Response, Error> {
         self.check_live()?;
         if self.options.credentials.is_none() {
-            return self
-                .transport
-                .send(request, None)
-                .await
-                .map_err(|e| self.scrubbed(e, None));
+            return self.send_with_retries(request, None).await;
         }
         let token = self.access_token().await?;
         let response = self.attempt(request, &token).await?;
@@ -339,10 +381,43 @@ impl<T: Transport + 'static, C: Clock + 'static, K: TokenCache + 'static> Core<T
     }
 
     async fn attempt(&self, request: &T::Request, token: &Secret) -> Result<T::Response, Error> {
-        self.transport
-            .send(request, Some(token))
-            .await
-            .map_err(|e| self.scrubbed(e, Some(token)))
+        self.send_with_retries(request, Some(token)).await
+    }
+
+    /// Sends a request, tried again when it is a GET or HEAD that met a network error, 429 or
+    /// 503.
+    async fn send_with_retries(
+        &self,
+        request: &T::Request,
+        token: Option<&Secret>,
+    ) -> Result<T::Response, Error> {
+        let idempotent = self.transport.idempotent(request);
+        let mut retries = 0;
+        loop {
+            let outcome = self
+                .transport
+                .send(request, token)
+                .await
+                .map_err(|e| self.scrubbed(e, token));
+            let (kind, retry_after) = match &outcome {
+                Ok(response) => (
+                    Outcome::Status(self.transport.status(response)),
+                    self.transport.retry_after(response),
+                ),
+                Err(error) => (Outcome::of_error(error), None),
+            };
+            if !retry::api_retryable(idempotent, kind)
+                || !self
+                    .pause_before_retry(retries, retry_after.as_deref())
+                    .await
+            {
+                return outcome;
+            }
+            if let Ok(response) = outcome {
+                self.transport.discard(response);
+            }
+            retries += 1;
+        }
     }
 
     async fn unauthorized(&self, response: T::Response, token: &Secret) -> Error {
@@ -400,7 +475,7 @@ mod tests {
     use crate::clock::fake::FakeClock;
     use crate::error::ApiError;
     use crate::options::{tests::raw, Raw, RawOptions};
-    use crate::transport::fake::{FakeRequest, FakeTransport};
+    use crate::transport::fake::{FakeRequest, FakeResponse, FakeTransport};
     use crate::transport::Reply;
     use futures::executor::{block_on, LocalPool};
     use futures::task::LocalSpawnExt;
@@ -429,6 +504,43 @@ mod tests {
         let clock = FakeClock::starting_at(T0);
         let core = core_with(edit, &transport, &clock, &FakeCache::default());
         (core, transport, clock)
+    }
+
+    /// Runs `future` to completion, moving the clock to the next timer whenever it waits.
+    fn drive<F>(clock: &FakeClock, future: F) -> F::Output
+    where
+        F: std::future::Future + 'static,
+        F::Output: 'static,
+    {
+        let mut pool = LocalPool::new();
+        let output = Rc::new(RefCell::new(None));
+        {
+            let output = output.clone();
+            pool.spawner()
+                .spawn_local(async move {
+                    let value = future.await;
+                    *output.borrow_mut() = Some(value);
+                })
+                .unwrap();
+        }
+        loop {
+            pool.run_until_stalled();
+            if let Some(value) = output.borrow_mut().take() {
+                return value;
+            }
+            assert!(
+                clock.advance_to_next_timer(),
+                "stalled with no timer pending"
+            );
+        }
+    }
+
+    fn reply(status: u16, retry_after: Option<&str>) -> Reply {
+        Reply {
+            status,
+            body: format!(r#"{{"code":"{status}","message":"scripted"}}"#),
+            retry_after: retry_after.map(str::to_owned),
+        }
     }
 
     fn client(expires_in: f64) -> (TestCore, FakeTransport, FakeClock) {
@@ -528,8 +640,9 @@ mod tests {
         let (core, transport, _) = client(3600.0);
         transport.hold_logins();
         transport.script_login(Ok(Reply {
-            status: 503,
-            body: r#"{"code":"503","message":"down"}"#.into(),
+            status: 400,
+            body: r#"{"code":"400","message":"down"}"#.into(),
+            retry_after: None,
         }));
         let mut pool = LocalPool::new();
         let outcomes = Rc::new(RefCell::new(Vec::new()));
@@ -546,9 +659,9 @@ mod tests {
         transport.release_logins();
         pool.run_until_stalled();
         let expected = Err(Error::LoginFailed {
-            status: 503,
+            status: 400,
             api: ApiError {
-                code: Some("503".into()),
+                code: Some("400".into()),
                 message: Some("down".into()),
             },
         });
@@ -560,11 +673,11 @@ mod tests {
 
     #[test]
     fn login_errors_of_both_shapes_and_bad_answers() {
-        let (core, transport, _) = client(3600.0);
+        let (core, transport, clock) = client(3600.0);
         transport.script_login(Ok(Reply {
             status: 401,
             body: r#"{"error":"invalid_grant","error_description":"Invalid client credentials the-secret"}"#.into(),
-        }));
+            retry_after: None,        }));
         let e = block_on(core.login()).unwrap_err();
         assert_eq!(
             (e.code(), e.status(), e.musement_code()),
@@ -575,6 +688,7 @@ mod tests {
             status: 400,
             body: r#"{"code":"2271","message":"The header 'x-musement-application' is mandatory"}"#
                 .into(),
+            retry_after: None,
         }));
         let e = block_on(core.login()).unwrap_err();
         assert_eq!(
@@ -584,15 +698,22 @@ mod tests {
         transport.script_login(Ok(Reply {
             status: 200,
             body: r#"{"access_token":"x","expires_in":0,"token_type":"bearer"}"#.into(),
+            retry_after: None,
         }));
         assert_eq!(
             block_on(core.login()).unwrap_err().code(),
             "invalid_response"
         );
-        transport.script_login(Err(Error::NetworkError {
-            detail: "connect failed: the-secret".into(),
-        }));
-        let e = block_on(core.login()).unwrap_err();
+        for _ in 0..3 {
+            transport.script_login(Err(Error::NetworkError {
+                detail: "connect failed: the-secret".into(),
+            }));
+        }
+        let e = drive(&clock, {
+            let core = core.clone();
+            async move { core.login().await }
+        })
+        .unwrap_err();
         assert_eq!(e.to_string(), "network error: connect failed: [redacted]");
         assert_eq!(core.stats().logins, 0);
         assert!(core.token_info().is_none());
@@ -662,8 +783,8 @@ mod tests {
         block_on(core.login()).unwrap();
         transport.revoke_all();
         let request = FakeRequest {
-            path: "/carts".into(),
             replayable: false,
+            ..FakeRequest::post("/carts")
         };
         assert_eq!(
             block_on(core.send(&request)).unwrap_err().code(),
@@ -734,7 +855,7 @@ mod tests {
         }
         pool.run_until_stalled();
         assert_eq!(transport.logins(), 1);
-        clock.advance(10_000.0 + LOGIN_SLACK_MS - 1.0);
+        clock.advance(core.login_budget_ms() - 1.0);
         pool.run_until_stalled();
         assert!(tokens.borrow().is_empty());
         clock.advance(1.0);
@@ -762,7 +883,7 @@ mod tests {
         }
         pool.run_until_stalled();
         for _ in 0..2 {
-            clock.advance(10_000.0 + LOGIN_SLACK_MS);
+            clock.advance(core.login_budget_ms());
             pool.run_until_stalled();
         }
         assert_eq!(
@@ -853,5 +974,108 @@ mod tests {
         core.clear_token();
         assert_eq!(block_on(core.access_token()).unwrap().expose(), "token-2");
         assert_eq!(core.stats().cache_hits, 0);
+    }
+
+    #[test]
+    fn a_login_is_retried_on_5xx_with_backoff() {
+        let (core, transport, clock) = client(3600.0);
+        transport.script_login(Ok(reply(503, None)));
+        transport.script_login(Ok(reply(500, None)));
+        let login = {
+            let core = core.clone();
+            async move { core.login().await }
+        };
+        assert!(drive(&clock, login).is_ok());
+        assert_eq!(transport.logins(), 3);
+        assert_eq!(core.stats().retries, 2);
+        assert_eq!(core.stats().logins, 1);
+        // Backoff with the fake's jitter of one half: 150 ms, then 300 ms.
+        assert_eq!(clock.now_ms(), T0 + 450.0);
+        // The token counts from the attempt that got it.
+        assert_eq!(
+            core.token_info().unwrap().expires_at_ms,
+            T0 + 450.0 + 3_600_000.0
+        );
+    }
+
+    #[test]
+    fn retry_after_is_honoured_and_retries_are_bounded() {
+        let (core, transport, clock) = client(3600.0);
+        transport.script_login(Ok(reply(429, Some("2"))));
+        let login = {
+            let core = core.clone();
+            async move { core.login().await }
+        };
+        assert!(drive(&clock, login).is_ok());
+        assert_eq!(clock.now_ms(), T0 + 2_000.0);
+
+        for _ in 0..3 {
+            transport.script_login(Ok(reply(503, None)));
+        }
+        let login = {
+            let core = core.clone();
+            async move { core.login().await }
+        };
+        let e = drive(&clock, login).unwrap_err();
+        assert_eq!((e.code(), e.status()), ("login_failed", Some(503)));
+        assert_eq!(transport.logins(), 2 + 3);
+        assert_eq!(core.stats().retries, 1 + 2);
+    }
+
+    #[test]
+    fn no_retry_for_4xx_timeouts_or_a_retry_after_beyond_the_timeout() {
+        let (core, transport, clock) = client(3600.0);
+        for scripted in [
+            Ok(reply(401, None)),
+            Ok(reply(400, None)),
+            Err(Error::Timeout { after_ms: 10_000 }),
+            Ok(reply(503, Some("60"))),
+        ] {
+            transport.script_login(scripted);
+            let login = {
+                let core = core.clone();
+                async move { core.login().await }
+            };
+            assert!(drive(&clock, login).is_err());
+        }
+        assert_eq!(transport.logins(), 4);
+        assert_eq!(core.stats().retries, 0);
+        assert_eq!(clock.now_ms(), T0);
+    }
+
+    #[test]
+    fn api_calls_are_retried_only_when_idempotent_and_only_on_429_503_and_network_errors() {
+        let (core, transport, clock) = client(3600.0);
+        let send = |request: FakeRequest| {
+            let core = core.clone();
+            async move { core.send(&request).await.map(|r| r.status) }
+        };
+        transport.script_api(Ok(FakeResponse::status(503)));
+        transport.script_api(Err(Error::NetworkError {
+            detail: "reset".into(),
+        }));
+        assert_eq!(drive(&clock, send(FakeRequest::get("/cities"))), Ok(200));
+        assert_eq!(core.stats().retries, 2);
+
+        transport.script_api(Ok(FakeResponse::status(503)));
+        assert_eq!(drive(&clock, send(FakeRequest::post("/carts"))), Ok(503));
+        transport.script_api(Ok(FakeResponse::status(500)));
+        assert_eq!(drive(&clock, send(FakeRequest::get("/cities"))), Ok(500));
+        transport.script_api(Err(Error::Timeout { after_ms: 10_000 }));
+        assert_eq!(
+            drive(&clock, send(FakeRequest::get("/cities"))),
+            Err(Error::Timeout { after_ms: 10_000 })
+        );
+        assert_eq!(core.stats().retries, 2);
+
+        let before = clock.now_ms();
+        transport.script_api(Ok(FakeResponse {
+            retry_after: Some("1".into()),
+            ..FakeResponse::status(429)
+        }));
+        assert_eq!(drive(&clock, send(FakeRequest::get("/cities"))), Ok(200));
+        assert_eq!(clock.now_ms() - before, 1_000.0);
+        assert_eq!(core.stats().retries, 3);
+        assert_eq!(transport.logins(), 1);
     }
 }

@@ -17,6 +17,13 @@ pub trait Clock {
     /// Calls `callback` once, `delay_ms` from now, unless the returned timer is dropped first.
     fn set_timer(&self, delay_ms: f64, callback: Box<dyn FnOnce()>) -> Self::Timer;
 
+    /// Resolves after `ms` milliseconds.
+    #[allow(async_fn_in_trait)] // single-threaded wasm: no `Send` bound is wanted
+    async fn sleep(&self, ms: f64);
+
+    /// A random number in [0, 1), to spread retries apart.
+    fn jitter(&self) -> f64;
+
     /// Runs `future` to completion on its own and waits for it at most `limit_ms`; `None`
     /// when the limit passed first.
     ///
@@ -105,6 +112,24 @@ pub mod fake {
             self.now.set(target);
         }
 
+        /// Moves time to the next pending timer and fires it; false when none is pending.
+        pub fn advance_to_next_timer(&self) -> bool {
+            let next = self
+                .timers
+                .borrow()
+                .pending
+                .iter()
+                .map(|(_, at, _)| *at)
+                .min_by(f64::total_cmp);
+            match next {
+                Some(at) => {
+                    self.advance((at - self.now.get()).max(0.0));
+                    true
+                }
+                None => false,
+            }
+        }
+
         /// How many timers are pending.
         pub fn pending_timers(&self) -> usize {
             self.timers.borrow().pending.len()
@@ -128,6 +153,14 @@ pub mod fake {
                 id,
                 timers: self.timers.clone(),
             }
+        }
+
+        async fn sleep(&self, ms: f64) {
+            self.wait(std::future::pending::<()>(), ms).await;
+        }
+
+        fn jitter(&self) -> f64 {
+            0.5
         }
 
         async fn wait<F>(&self, future: F, limit_ms: f64) -> Option<F::Output>

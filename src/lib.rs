@@ -26,6 +26,7 @@ pub mod headers;
 pub mod json;
 pub mod options;
 pub mod response;
+pub mod retry;
 pub mod secret;
 pub mod token;
 pub mod transport;

@@ -1,6 +1,7 @@
 //! The constructor's options: what JavaScript passed, and the validated form the client uses.
 
 use crate::error::Error;
+use crate::retry::{DEFAULT_MAX_RETRIES, MAX_RETRIES_LIMIT};
 use crate::secret::Secret;
 use crate::url::{parse_base, BaseUrl};
 
@@ -16,7 +17,7 @@ pub const DEFAULT_TIMEOUT_MS: u32 = 10_000;
 const MAX_TIMEOUT_MS: f64 = 2_147_483_647.0;
 
 /// Every option name the constructor accepts. Anything else is a typo and is refused.
-pub const KNOWN_OPTIONS: [&str; 14] = [
+pub const KNOWN_OPTIONS: [&str; 15] = [
     "baseUrl",
     "application",
     "clientId",
@@ -28,6 +29,7 @@ pub const KNOWN_OPTIONS: [&str; 14] = [
     "market",
     "refreshMarginSeconds",
     "timeoutMs",
+    "maxRetries",
     "fetch",
     "tokenCache",
     "dangerouslyAllowBrowser",
@@ -73,6 +75,8 @@ pub struct RawOptions {
     pub refresh_margin_seconds: Raw,
     /// `timeoutMs`
     pub timeout_ms: Raw,
+    /// `maxRetries`
+    pub max_retries: Raw,
     /// `dangerouslyAllowBrowser`
     pub dangerously_allow_browser: Raw,
     /// Keys of the object that are not options.
@@ -93,6 +97,7 @@ impl Default for RawOptions {
             market: Raw::Missing,
             refresh_margin_seconds: Raw::Missing,
             timeout_ms: Raw::Missing,
+            max_retries: Raw::Missing,
             dangerously_allow_browser: Raw::Missing,
             unknown: Vec::new(),
         }
@@ -131,6 +136,8 @@ pub struct Options {
     pub refresh_margin_ms: f64,
     /// The limit for each HTTP attempt, in milliseconds.
     pub timeout_ms: u32,
+    /// How many times a failed login or idempotent API call is tried again.
+    pub max_retries: u32,
 }
 
 fn invalid(field: &str, problem: &'static str) -> Error {
@@ -217,6 +224,14 @@ impl Options {
         if !(1.0..=MAX_TIMEOUT_MS).contains(&timeout_ms) {
             return Err(invalid("timeoutMs", "must be between 1 and 2147483647"));
         }
+        let max_retries = number(
+            "maxRetries",
+            &raw.max_retries,
+            f64::from(DEFAULT_MAX_RETRIES),
+        )?;
+        if max_retries.fract() != 0.0 || max_retries > f64::from(MAX_RETRIES_LIMIT) {
+            return Err(invalid("maxRetries", "must be a whole number from 0 to 10"));
+        }
         let allow_browser = match raw.dangerously_allow_browser {
             Raw::Missing => false,
             Raw::Bool(b) => b,
@@ -270,6 +285,7 @@ impl Options {
             credentials,
             refresh_margin_ms,
             timeout_ms: timeout_ms as u32,
+            max_retries: max_retries as u32,
         })
     }
 }
@@ -301,6 +317,7 @@ pub(crate) mod tests {
         assert_eq!(o.version, "3.4.0");
         assert_eq!(o.refresh_margin_ms, 60_000.0);
         assert_eq!(o.timeout_ms, 10_000);
+        assert_eq!(o.max_retries, 2);
         let c = o.credentials.unwrap();
         assert_eq!(c.grant_type, "client_credentials");
         assert_eq!(c.client_secret.expose(), "the-secret");
@@ -349,6 +366,10 @@ pub(crate) mod tests {
             (|r| r.timeout_ms = Raw::Num(0.0), "timeoutMs"),
             (|r| r.timeout_ms = Raw::Num(f64::INFINITY), "timeoutMs"),
             (|r| r.timeout_ms = Raw::Str("abc".into()), "timeoutMs"),
+            (|r| r.max_retries = Raw::Num(-1.0), "maxRetries"),
+            (|r| r.max_retries = Raw::Num(1.5), "maxRetries"),
+            (|r| r.max_retries = Raw::Num(11.0), "maxRetries"),
+            (|r| r.max_retries = Raw::Str("2".into()), "maxRetries"),
             (|r| r.language = Raw::Num(1.0), "language"),
             (|r| r.currency = Raw::Str(String::new()), "currency"),
             (|r| r.market = Raw::Other, "market"),

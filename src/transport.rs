@@ -24,6 +24,8 @@ pub struct Reply {
     pub status: u16,
     /// The body.
     pub body: String,
+    /// The `Retry-After` header, if any.
+    pub retry_after: Option<String>,
 }
 
 impl LoginRequest {
@@ -69,6 +71,12 @@ pub trait Transport {
 
     /// Whether the request can be sent a second time (its body is not a consumed stream).
     fn replayable(&self, request: &Self::Request) -> bool;
+
+    /// Whether the request is a GET or a HEAD, which may be retried after a failure.
+    fn idempotent(&self, request: &Self::Request) -> bool;
+
+    /// The response's `Retry-After` header, if any.
+    fn retry_after(&self, response: &Self::Response) -> Option<String>;
 
     /// Reads an error body as text, at most 64 KiB of it; an unreadable body is empty.
     async fn error_text(&self, response: Self::Response) -> String;
@@ -131,6 +139,8 @@ pub mod fake {
         pub path: String,
         /// Whether its body could be sent again.
         pub replayable: bool,
+        /// Whether it is a GET or HEAD.
+        pub idempotent: bool,
     }
 
     impl FakeRequest {
@@ -139,6 +149,15 @@ pub mod fake {
             FakeRequest {
                 path: path.into(),
                 replayable: true,
+                idempotent: true,
+            }
+        }
+        /// A POST to `path` with a body that can be sent again.
+        pub fn post(path: &str) -> Self {
+            FakeRequest {
+                path: path.into(),
+                replayable: true,
+                idempotent: false,
             }
         }
     }
@@ -150,6 +169,19 @@ pub mod fake {
         pub status: u16,
         /// The body.
         pub body: String,
+        /// `Retry-After`
+        pub retry_after: Option<String>,
+    }
+
+    impl FakeResponse {
+        /// An answer with `status` and a Musement error body.
+        pub fn status(status: u16) -> Self {
+            FakeResponse {
+                status,
+                body: format!(r#"{{"code":"{status}","message":"scripted"}}"#),
+                retry_after: None,
+            }
+        }
     }
 
     #[derive(Default)]
@@ -158,6 +190,7 @@ pub mod fake {
         issued: Vec<String>,
         live: Vec<String>,
         login_script: VecDeque<Result<Reply, Error>>,
+        api_script: VecDeque<Result<FakeResponse, Error>>,
         logins_seen: Vec<LoginRequest>,
         sent: Vec<(String, Option<String>)>,
         hold_logins: bool,
@@ -183,6 +216,10 @@ pub mod fake {
         /// The next login answers `reply` instead of issuing a token.
         pub fn script_login(&self, reply: Result<Reply, Error>) {
             self.state.borrow_mut().login_script.push_back(reply);
+        }
+        /// The next API request gets `reply` instead of the usual answer.
+        pub fn script_api(&self, reply: Result<FakeResponse, Error>) {
+            self.state.borrow_mut().api_script.push_back(reply);
         }
         /// Logins wait until [`release_logins`](Self::release_logins).
         pub fn hold_logins(&self) {
@@ -262,6 +299,7 @@ pub mod fake {
                     r#"{{"access_token":"{token}","expires_in":{},"token_type":"bearer","scope":null}}"#,
                     state.expires_in
                 ),
+                retry_after: None,
             })
         }
 
@@ -275,6 +313,9 @@ pub mod fake {
                 request.path.clone(),
                 token.map(|t| format!("Bearer {}", t.expose())),
             ));
+            if let Some(scripted) = state.api_script.pop_front() {
+                return scripted;
+            }
             let ok = match token {
                 _ if state.reject_all => false,
                 None => true,
@@ -284,11 +325,13 @@ pub mod fake {
                 FakeResponse {
                     status: 200,
                     body: "[]".into(),
+                    retry_after: None,
                 }
             } else {
                 FakeResponse {
                     status: 401,
                     body: r#"{"code":"1401","message":"Invalid or expired access token"}"#.into(),
+                    retry_after: None,
                 }
             })
         }
@@ -299,6 +342,14 @@ pub mod fake {
 
         fn replayable(&self, request: &FakeRequest) -> bool {
             request.replayable
+        }
+
+        fn idempotent(&self, request: &FakeRequest) -> bool {
+            request.idempotent
+        }
+
+        fn retry_after(&self, response: &FakeResponse) -> Option<String> {
+            response.retry_after.clone()
         }
 
         async fn error_text(&self, response: FakeResponse) -> String {

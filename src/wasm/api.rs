@@ -8,13 +8,12 @@ use crate::wasm::cache::JsTokenCache;
 use crate::wasm::clock::JsClock;
 use crate::wasm::error::to_js;
 use crate::wasm::options;
-use crate::wasm::transport::{prepare, JsRequest, JsTransport};
+use crate::wasm::transport::{prepare, until_aborted, JsRequest, JsResponse, JsTransport};
 use js_sys::{Object, Promise, Reflect};
 use std::future::Future;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
-use web_sys::Response;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &'static str = r#"
@@ -42,6 +41,11 @@ export interface MusementClientOptions {
   refreshMarginSeconds?: number;
   /** The limit for each HTTP attempt, login included, in ms. Default 10000. */
   timeoutMs?: number;
+  /**
+   * How often a failed login (429, 5xx, network error) or GET/HEAD (429, 503, network error)
+   * is tried again, with exponential backoff and jitter, honouring `Retry-After`. Default 2.
+   */
+  maxRetries?: number;
   /**
    * Shares one token between clients with the same credentials, e.g. a Workers KV namespace:
    * anything with `get(key)` and `put(key, value, { expirationTtl })`. It holds the token.
@@ -139,12 +143,17 @@ fn promise(
 impl MusementClient {
     /// Sends `input`/`init` through the client: API requests with headers and token, others
     /// untouched.
-    async fn send(core: &JsCore, request: &JsRequest) -> Result<Response, Error> {
-        if request.is_api() {
-            core.send(request).await
-        } else {
-            core.transport().send(request, None).await
-        }
+    ///
+    /// The caller's `AbortSignal` ends the whole call, a wait for a shared login included.
+    async fn send(core: &JsCore, request: &JsRequest) -> Result<JsResponse, Error> {
+        until_aborted(request.signal(), async {
+            if request.is_api() {
+                core.send(request).await
+            } else {
+                core.transport().send(request, None).await
+            }
+        })
+        .await
     }
 
     fn prepare(&self, input: &JsValue, init: Option<&Object>) -> Result<JsRequest, Error> {
@@ -215,7 +224,8 @@ impl MusementClient {
         promise(async move {
             let request = request.map_err(|e| (e, None))?;
             match Self::send(&core, &request).await {
-                Ok(response) => Ok(response.into()),
+                // The body is the caller's now: the attempt's deadline no longer bounds it.
+                Ok(JsResponse { response, .. }) => Ok(response.into()),
                 Err(e) => Err((e, reason(&request))),
             }
         })
@@ -234,24 +244,25 @@ impl MusementClient {
         promise(async move {
             let request = request.map_err(|e| (e, None))?;
             let fail = |e: Error| (e, reason(&request));
-            let response = Self::send(&core, &request).await.map_err(fail)?;
-            let status = response.status();
+            let answer = Self::send(&core, &request).await.map_err(fail)?;
+            let status = answer.response.status();
             if !(200..300).contains(&status) {
-                let body = core.transport().error_text(response).await;
+                let body = core.transport().error_text(answer).await;
                 return Err(fail(core.api_error(status, &body, None)));
             }
             if status == 204 || status == 205 {
                 return Ok(JsValue::NULL);
             }
-            let not_json = Error::InvalidResponse {
+            // Reading the body is part of the attempt: its deadline and the caller's signal
+            // still apply.
+            let not_json = || Error::InvalidResponse {
                 context: "API response",
                 problem: "the body is not JSON",
             };
-            let parsed = response
-                .json()
-                .map_err(|_| not_json.clone())
-                .map_err(fail)?;
-            JsFuture::from(parsed).await.map_err(|_| fail(not_json))
+            let parsed = answer.response.json().map_err(|_| fail(not_json()))?;
+            JsFuture::from(parsed)
+                .await
+                .map_err(|_| fail(answer.deadline.explain(not_json)))
         })
     }
 

@@ -55,7 +55,7 @@ impl Drop for JsTimer {
 }
 
 /// A promise created now, in the caller's context, and the function that resolves it.
-fn deferred() -> (Promise, Function) {
+pub fn deferred() -> (Promise, Function) {
     let mut resolve = None;
     let promise = Promise::new(&mut |res, _rej| resolve = Some(res));
     // The executor runs before `Promise::new` returns.
@@ -97,6 +97,14 @@ impl Clock for JsClock {
 
     fn set_timer(&self, delay_ms: f64, callback: Box<dyn FnOnce()>) -> Option<JsTimer> {
         JsTimer::start(delay_ms, callback)
+    }
+
+    async fn sleep(&self, ms: f64) {
+        gloo_timers::future::TimeoutFuture::new(ms.clamp(0.0, MAX_DELAY_MS) as u32).await;
+    }
+
+    fn jitter(&self) -> f64 {
+        js_sys::Math::random()
     }
 
     async fn wait<F>(&self, future: F, limit_ms: f64) -> Option<F::Output>

@@ -68,6 +68,7 @@ pub fn read(options: &JsValue) -> Result<JsOptions, Error> {
         market: raw(get(options, "market")),
         refresh_margin_seconds: raw(get(options, "refreshMarginSeconds")),
         timeout_ms: raw(get(options, "timeoutMs")),
+        max_retries: raw(get(options, "maxRetries")),
         dangerously_allow_browser: raw(get(options, "dangerouslyAllowBrowser")),
         unknown,
     };

@@ -1,4 +1,5 @@
-//! `fetch`, the global one or the caller's, with a timeout on every attempt.
+//! `fetch`, the global one or the caller's, with a deadline on every attempt, and the caller's
+//! `AbortSignal` honoured throughout.
 
 use crate::error::Error;
 use crate::headers::{self, HeaderMap};
@@ -6,14 +7,18 @@ use crate::response::MAX_BODY_BYTES;
 use crate::secret::Secret;
 use crate::transport::{LoginRequest, Reply, Transport};
 use crate::url::{resolve, BaseUrl, Target};
-use crate::wasm::clock::JsTimer;
+use crate::wasm::clock::{deferred, JsTimer};
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use std::cell::Cell;
+use std::future::{poll_fn, Future};
+use std::pin::{pin, Pin};
 use std::rc::Rc;
+use std::task::Poll;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    AbortController, AbortSignal, Headers, ReadableStreamDefaultReader, Request, Response,
+    AbortController, AbortSignal, AddEventListenerOptions, Headers, ReadableStreamDefaultReader,
+    Request, Response,
 };
 
 #[wasm_bindgen]
@@ -57,6 +62,7 @@ pub struct JsRequest {
     /// The headers each attempt sends; `None` for another origin, whose request is untouched.
     headers: Option<Headers>,
     replayable: bool,
+    idempotent: bool,
     signal: Option<AbortSignal>,
 }
 
@@ -72,12 +78,23 @@ impl JsRequest {
     }
 }
 
+/// A response and the deadline of the attempt that got it, which still bounds reading the
+/// body; dropping the deadline leaves the body to the caller, unbounded.
+pub struct JsResponse {
+    pub response: Response,
+    pub deadline: Deadline,
+}
+
 /// Whether a body can be sent twice: anything but a stream.
 fn replayable_body(body: &JsValue) -> bool {
     if body.is_undefined() || body.is_null() || body.is_string() {
         return true;
     }
     !Reflect::get(body, &key("getReader")).is_ok_and(|f| f.is_function())
+}
+
+fn is_idempotent(method: &str) -> bool {
+    method.eq_ignore_ascii_case("GET") || method.eq_ignore_ascii_case("HEAD")
 }
 
 /// Turns `fetch(input, init)` arguments into a request: the target is resolved against the
@@ -107,6 +124,7 @@ pub fn prepare(
         };
         // Each attempt sends a clone, so the request can always be sent again.
         return Ok(JsRequest {
+            idempotent: is_idempotent(&request.method()),
             input: Input::Request(request),
             headers,
             replayable: true,
@@ -122,6 +140,10 @@ pub fn prepare(
     };
     let init = Object::assign(&Object::new(), &init);
     let replayable = replayable_body(&Reflect::get(&init, &key("body")).unwrap_or_default());
+    let method = Reflect::get(&init, &key("method"))
+        .ok()
+        .and_then(|m| m.as_string());
+    let idempotent = method.as_deref().is_none_or(is_idempotent);
     let (url, headers) = match resolve(base, &url) {
         Target::Api(resolved) => {
             let given = Reflect::get(&init, &key("headers")).unwrap_or_default();
@@ -141,15 +163,19 @@ pub fn prepare(
         input: Input::Url { url, init },
         headers,
         replayable,
+        idempotent,
         signal,
     })
 }
 
-/// Aborts an attempt after `timeoutMs`, or when the caller's signal fires.
-struct Deadline {
+/// Aborts an attempt after `timeoutMs`, or when the caller's signal fires; its signal goes to
+/// `fetch`, so it also ends the reading of the body.
+pub struct Deadline {
     timed_out: Rc<Cell<bool>>,
     _timer: Option<JsTimer>,
     signal: AbortSignal,
+    caller: Option<AbortSignal>,
+    timeout_ms: u32,
 }
 
 impl Deadline {
@@ -176,23 +202,69 @@ impl Deadline {
             timed_out,
             _timer: timer,
             signal,
+            caller: caller.cloned(),
+            timeout_ms,
         })
     }
 
-    /// The error for a failed attempt.
-    fn error(&self, thrown: &JsValue, caller: Option<&AbortSignal>, timeout_ms: u32) -> Error {
+    /// What a failure during the attempt (`thrown`) means: a timeout, the caller's abort, or
+    /// `otherwise`.
+    pub fn explain(&self, otherwise: impl FnOnce() -> Error) -> Error {
         if self.timed_out.get() {
             Error::Timeout {
-                after_ms: timeout_ms,
+                after_ms: self.timeout_ms,
             }
-        } else if caller.is_some_and(AbortSignal::aborted) {
+        } else if self.caller.as_ref().is_some_and(AbortSignal::aborted) {
             Error::Aborted
         } else {
-            Error::NetworkError {
-                detail: describe(thrown),
-            }
+            otherwise()
         }
     }
+
+    fn error(&self, thrown: &JsValue) -> Error {
+        self.explain(|| Error::NetworkError {
+            detail: describe(thrown),
+        })
+    }
+}
+
+/// Runs `future` until it ends or `signal` aborts, whichever comes first; an abort drops the
+/// future (and with it any wait for a shared login, which goes on for its other callers).
+pub async fn until_aborted<T>(
+    signal: Option<&AbortSignal>,
+    future: impl Future<Output = Result<T, Error>>,
+) -> Result<T, Error> {
+    let Some(signal) = signal else {
+        return future.await;
+    };
+    if signal.aborted() {
+        return Err(Error::Aborted);
+    }
+    let (aborted, resolve) = deferred();
+    let listener = Closure::once(move || {
+        let _ = resolve.call0(&JsValue::UNDEFINED);
+    });
+    let options = AddEventListenerOptions::new();
+    options.set_once(true);
+    let _ = signal.add_event_listener_with_callback_and_add_event_listener_options(
+        "abort",
+        listener.as_ref().unchecked_ref(),
+        &options,
+    );
+    let mut future = pin!(future);
+    let mut aborted = JsFuture::from(aborted);
+    let outcome = poll_fn(|cx| {
+        if let Poll::Ready(outcome) = future.as_mut().poll(cx) {
+            return Poll::Ready(outcome);
+        }
+        match Pin::new(&mut aborted).poll(cx) {
+            Poll::Ready(_) => Poll::Ready(Err(Error::Aborted)),
+            Poll::Pending => Poll::Pending,
+        }
+    })
+    .await;
+    let _ = signal.remove_event_listener_with_callback("abort", listener.as_ref().unchecked_ref());
+    outcome
 }
 
 /// `message` of a thrown value, with its `cause`'s (Node puts `ECONNREFUSED` there).
@@ -215,6 +287,44 @@ fn describe(thrown: &JsValue) -> String {
     text
 }
 
+/// Reads a body as text, at most `MAX_BODY_BYTES + 1` bytes of it: one byte more than any
+/// parser accepts, so that an oversized body is seen as such, and no more is buffered.
+async fn bounded_text(response: &Response, deadline: &Deadline) -> Result<String, Error> {
+    let Some(body) = response.body() else {
+        return Ok(String::new());
+    };
+    let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
+    let mut bytes = Vec::new();
+    loop {
+        let chunk = JsFuture::from(reader.read())
+            .await
+            .map_err(|e| deadline.error(&e))?;
+        if Reflect::get(&chunk, &key("done"))
+            .ok()
+            .and_then(|d| d.as_bool())
+            .unwrap_or(true)
+        {
+            break;
+        }
+        let value = Reflect::get(&chunk, &key("value")).unwrap_or_default();
+        let Some(array) = value.dyn_ref::<Uint8Array>() else {
+            break;
+        };
+        let room = MAX_BODY_BYTES + 1 - bytes.len();
+        let take = (array.length() as usize).min(room);
+        bytes.extend_from_slice(&array.subarray(0, take as u32).to_vec());
+        if bytes.len() > MAX_BODY_BYTES {
+            let _ = reader.cancel();
+            break;
+        }
+    }
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+fn retry_after_of(response: &Response) -> Option<String> {
+    response.headers().get("retry-after").ok().flatten()
+}
+
 /// The platform's HTTP.
 pub struct JsTransport {
     fetch: Option<Function>,
@@ -232,7 +342,6 @@ impl JsTransport {
         input: &JsValue,
         init: &JsValue,
         deadline: &Deadline,
-        caller: Option<&AbortSignal>,
     ) -> Result<Response, Error> {
         let promise = match &self.fetch {
             Some(f) => f
@@ -251,51 +360,14 @@ impl JsTransport {
                     context: "fetch result",
                     problem: "the fetch function did not resolve to a Response",
                 }),
-            Err(thrown) => Err(deadline.error(&thrown, caller, self.timeout_ms)),
+            Err(thrown) => Err(deadline.error(&thrown)),
         }
-    }
-
-    /// Reads a body as text, at most `MAX_BODY_BYTES + 1` bytes of it: one byte more than any
-    /// parser accepts, so that an oversized body is seen as such, and no more is buffered.
-    async fn bounded_text(
-        response: &Response,
-        failed: impl Fn(&JsValue) -> Error,
-    ) -> Result<String, Error> {
-        let Some(body) = response.body() else {
-            return Ok(String::new());
-        };
-        let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
-        let mut bytes = Vec::new();
-        loop {
-            let chunk = JsFuture::from(reader.read())
-                .await
-                .map_err(|e| failed(&e))?;
-            if Reflect::get(&chunk, &key("done"))
-                .ok()
-                .and_then(|d| d.as_bool())
-                .unwrap_or(true)
-            {
-                break;
-            }
-            let value = Reflect::get(&chunk, &key("value")).unwrap_or_default();
-            let Some(array) = value.dyn_ref::<Uint8Array>() else {
-                break;
-            };
-            let room = MAX_BODY_BYTES + 1 - bytes.len();
-            let take = (array.length() as usize).min(room);
-            bytes.extend_from_slice(&array.subarray(0, take as u32).to_vec());
-            if bytes.len() > MAX_BODY_BYTES {
-                let _ = reader.cancel();
-                break;
-            }
-        }
-        Ok(String::from_utf8_lossy(&bytes).into_owned())
     }
 }
 
 impl Transport for JsTransport {
     type Request = JsRequest;
-    type Response = Response;
+    type Response = JsResponse;
 
     async fn login(&self, request: &LoginRequest) -> Result<Reply, Error> {
         let deadline = Deadline::new(self.timeout_ms, None)?;
@@ -315,20 +387,18 @@ impl Transport for JsTransport {
         );
         let _ = Reflect::set(&init, &key("signal"), &deadline.signal);
         let response = self
-            .call(&JsValue::from_str(&request.url), &init, &deadline, None)
+            .call(&JsValue::from_str(&request.url), &init, &deadline)
             .await?;
-        // The deadline's signal also aborts the body, so a slow body times out too.
-        let body =
-            Self::bounded_text(&response, |e| deadline.error(e, None, self.timeout_ms)).await?;
+        let body = bounded_text(&response, &deadline).await?;
         Ok(Reply {
             status: response.status(),
+            retry_after: retry_after_of(&response),
             body,
         })
     }
 
-    async fn send(&self, request: &JsRequest, token: Option<&Secret>) -> Result<Response, Error> {
-        let caller = request.signal.as_ref();
-        let deadline = Deadline::new(self.timeout_ms, caller)?;
+    async fn send(&self, request: &JsRequest, token: Option<&Secret>) -> Result<JsResponse, Error> {
+        let deadline = Deadline::new(self.timeout_ms, request.signal.as_ref())?;
         if let (Some(headers), Some(token)) = (&request.headers, token) {
             let _ = headers.set(headers::AUTHORIZATION, &headers::bearer(token));
         }
@@ -347,33 +417,38 @@ impl Transport for JsTransport {
                 (copy.into(), init)
             }
         };
-        let outcome = self.call(&input, &init, &deadline, caller).await;
+        let outcome = self.call(&input, &init, &deadline).await;
         // `fetch` copied the headers when it was called: keep the token out of the object.
         if let Some(headers) = &request.headers {
             let _ = headers.delete(headers::AUTHORIZATION);
         }
-        outcome
+        outcome.map(|response| JsResponse { response, deadline })
     }
 
-    fn status(&self, response: &Response) -> u16 {
-        response.status()
+    fn status(&self, response: &JsResponse) -> u16 {
+        response.response.status()
     }
 
     fn replayable(&self, request: &JsRequest) -> bool {
         request.replayable
     }
 
-    async fn error_text(&self, response: Response) -> String {
-        let failed = |e: &JsValue| Error::NetworkError {
-            detail: describe(e),
-        };
-        Self::bounded_text(&response, failed)
+    fn idempotent(&self, request: &JsRequest) -> bool {
+        request.idempotent
+    }
+
+    fn retry_after(&self, response: &JsResponse) -> Option<String> {
+        retry_after_of(&response.response)
+    }
+
+    async fn error_text(&self, response: JsResponse) -> String {
+        bounded_text(&response.response, &response.deadline)
             .await
             .unwrap_or_default()
     }
 
-    fn discard(&self, response: Response) {
-        if let Some(body) = response.body() {
+    fn discard(&self, response: JsResponse) {
+        if let Some(body) = response.response.body() {
             let _ = body.cancel();
         }
     }

@@ -65,16 +65,26 @@ test("after a short expires_in runs out, the next request logs in again", async 
   assert.equal(mock.counts.logins, 2);
 });
 
-test("a 503 on the first login fails that request cleanly; the next one succeeds", async (t) => {
+test("a 503 on the first login is absorbed by a retry", async (t) => {
   const { mock, mf } = await setup(t);
   mock.fault({ route: "login", mode: "status", status: 503 });
+  assert.equal((await get(mf, "/cities")).status, 200);
+  assert.equal(mock.counts.loginAttempts, 2);
+  assert.equal((await get(mf, "/status")).body.stats.retries, 1);
+});
+
+test("a login that keeps answering 503 fails that request cleanly; the next one succeeds", async (t) => {
+  const { mock, mf } = await setup(t);
+  // The first attempt and both retries.
+  mock.fault({ route: "login", mode: "status", status: 503, count: 3 });
   const failed = await get(mf, "/cities");
   assert.equal(failed.status, 503);
   assert.equal(failed.body.code, "login_failed");
   assert.equal(failed.body.musementCode, "503");
+  assert.equal(mock.counts.loginAttempts, 3);
   const next = await get(mf, "/cities");
   assert.equal(next.status, 200);
-  assert.equal(mock.counts.loginAttempts, 2);
+  assert.equal(mock.counts.loginAttempts, 4);
   assert.equal(mock.counts.logins, 1);
 });
 
@@ -112,7 +122,7 @@ test("a login whose request ended before it does not hang or break another reque
   t.after(() => removeFolder(warm));
   const mock = await startMock({ latencyMs: 300 });
   t.after(() => mock.close());
-  const mf = await startWorker(warm, mock, { vars: { TIMEOUT_MS: "1000" } });
+  const mf = await startWorker(warm, mock, { vars: { TIMEOUT_MS: "1000", MAX_RETRIES: "0" } });
   t.after(() => mf.dispose());
   const started = Date.now();
   assert.equal((await get(mf, "/warm")).status, 200);
@@ -120,7 +130,8 @@ test("a login whose request ended before it does not hang or break another reque
   const elapsed = Date.now() - started;
   assert.equal(result.status, 200, JSON.stringify(result.body));
   assert.equal(result.body.cities, 1);
-  // The lost login is given up after its deadline (1 s) plus 1 s of slack, then replaced.
+  // The lost login is given up after its deadline (1 s, no retries) plus 1 s of slack, then
+  // replaced.
   assert.equal(mock.counts.loginAttempts, 2);
   assert.ok(elapsed < 6000, `took ${elapsed} ms`);
 });
