@@ -13,7 +13,7 @@ WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version 
 WASM_PACK_VERSION := 0.15.1
 SOURCES := Cargo.toml Cargo.lock $(shell find src js -type f) scripts/assemble-package.mjs
 
-.PHONY: help tools build test test-native test-wasm test-node lint demo clean
+.PHONY: help tools build test test-native test-fuzz test-wasm test-node lint demo clean
 
 help:
 	@echo "make demo   build, then serve the demo page with the mock API and the worker in workerd"
@@ -54,7 +54,7 @@ pkg/package.json: $(SOURCES) | tools
 
 # --- test --------------------------------------------------------------------------------
 
-test: lint test-native test-wasm test-node
+test: lint test-native test-fuzz test-wasm test-node
 
 lint: tools
 	cargo fmt --check
@@ -66,6 +66,11 @@ test-native: tools
 
 # The same wasm-bindgen tests in Node and in headless Chromium (the latter across origins,
 # so through CORS); WASM_BINDGEN_USE_BROWSER runs the unconfigured suite in the browser.
+# The fuzz target: parsers and path resolution against serde_json and the WHATWG url crate,
+# on the committed corpus and its mutations, for about 30 s (4 targets, 2 at a time).
+test-fuzz: tools
+	FUZZ_SECONDS=15 cargo test --quiet --test fuzz -- --ignored --test-threads 2 --nocapture
+
 test-wasm: tools
 	node tests/with-mock.mjs --public-catalog -- wasm-pack test --node
 	WASM_BINDGEN_USE_BROWSER=1 node tests/with-mock.mjs --public-catalog -- wasm-pack test --headless --chrome

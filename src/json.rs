@@ -90,10 +90,8 @@ impl Reader<'_> {
         (self.bytes.get(self.pos..end)? == literal).then(|| self.pos = end)
     }
 
+    /// A value inside `depth` arrays and objects.
     fn value(&mut self, depth: usize) -> Option<Json> {
-        if depth > MAX_DEPTH {
-            return None;
-        }
         self.skip_ws();
         match self.peek()? {
             b'n' => self.eat(b"null").map(|_| Json::Null),
@@ -108,6 +106,9 @@ impl Reader<'_> {
     }
 
     fn array(&mut self, depth: usize) -> Option<Json> {
+        if depth >= MAX_DEPTH {
+            return None;
+        }
         self.pos += 1;
         let mut items = Vec::new();
         self.skip_ws();
@@ -127,6 +128,9 @@ impl Reader<'_> {
     }
 
     fn object(&mut self, depth: usize) -> Option<Json> {
+        if depth >= MAX_DEPTH {
+            return None;
+        }
         self.pos += 1;
         let mut members: Vec<(String, Json)> = Vec::new();
         self.skip_ws();
@@ -213,68 +217,43 @@ impl Reader<'_> {
         }
     }
 
-    /// Reads a number by the JSON grammar. The value is exact for integers up to 2^53 and
-    /// close for the rest; the client only ever needs `expires_in`.
+    /// Reads a number by the JSON grammar; Rust's float parsing gives the correctly rounded
+    /// value (infinite for numbers beyond an f64, which every check rejects).
     fn number(&mut self) -> Option<f64> {
-        let negative = self.peek() == Some(b'-');
-        if negative {
-            self.pos += 1;
-        }
-        let mut mantissa: f64 = 0.0;
-        let mut exponent: i32 = 0;
+        let start = self.pos;
+        self.eat(b"-");
         match self.next()? {
             b'0' => {}
-            d @ b'1'..=b'9' => {
-                mantissa = f64::from(d - b'0');
-                while let Some(d @ b'0'..=b'9') = self.peek() {
-                    self.pos += 1;
-                    mantissa = mantissa * 10.0 + f64::from(d - b'0');
-                }
-            }
+            b'1'..=b'9' => self.digits(),
             _ => return None,
         }
         if self.peek() == Some(b'.') {
             self.pos += 1;
-            let mut digits = 0;
-            while let Some(d @ b'0'..=b'9') = self.peek() {
-                self.pos += 1;
-                digits += 1;
-                if digits < 18 {
-                    mantissa = mantissa * 10.0 + f64::from(d - b'0');
-                    exponent -= 1;
-                }
-            }
-            if digits == 0 {
-                return None;
-            }
+            self.some_digits()?;
         }
         if matches!(self.peek(), Some(b'e' | b'E')) {
             self.pos += 1;
-            let sign = match self.peek() {
-                Some(b'-') => {
-                    self.pos += 1;
-                    -1
-                }
-                Some(b'+') => {
-                    self.pos += 1;
-                    1
-                }
-                _ => 1,
-            };
-            let mut e: i32 = 0;
-            let mut digits = 0;
-            while let Some(d @ b'0'..=b'9') = self.peek() {
+            if matches!(self.peek(), Some(b'+' | b'-')) {
                 self.pos += 1;
-                digits += 1;
-                e = e.saturating_mul(10).saturating_add(i32::from(d - b'0'));
             }
-            if digits == 0 {
-                return None;
-            }
-            exponent = exponent.saturating_add(sign * e);
+            self.some_digits()?;
         }
-        let magnitude = mantissa * 10f64.powi(exponent.clamp(-400, 400));
-        Some(if negative { -magnitude } else { magnitude })
+        std::str::from_utf8(&self.bytes[start..self.pos])
+            .ok()?
+            .parse()
+            .ok()
+    }
+
+    fn digits(&mut self) {
+        while matches!(self.peek(), Some(b'0'..=b'9')) {
+            self.pos += 1;
+        }
+    }
+
+    fn some_digits(&mut self) -> Option<()> {
+        let start = self.pos;
+        self.digits();
+        (self.pos > start).then_some(())
     }
 }
 
@@ -336,7 +315,7 @@ mod tests {
 
     #[test]
     fn depth_is_bounded() {
-        let deep = "[".repeat(MAX_DEPTH + 2) + &"]".repeat(MAX_DEPTH + 2);
+        let deep = "[".repeat(MAX_DEPTH + 1) + &"]".repeat(MAX_DEPTH + 1);
         assert_eq!(parse(&deep), None);
         let ok = "[".repeat(MAX_DEPTH) + &"]".repeat(MAX_DEPTH);
         assert!(parse(&ok).is_some());

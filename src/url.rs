@@ -121,6 +121,42 @@ fn parse_port(digits: &str) -> Option<u16> {
     significant.parse().ok()
 }
 
+/// A host the WHATWG parser keeps as written (lower-cased): letters, digits, `-` and `.`, or
+/// `[::1]`. Percent-escapes and other characters would be rewritten by the platform,
+/// so the origin the client compares against would not be the one `fetch` uses.
+fn plain_host(host: &str) -> bool {
+    if host.starts_with('[') {
+        // Of IPv6 literals, only the loopback one, in its canonical form.
+        return host == "[::1]";
+    }
+    if !host
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+    {
+        return false;
+    }
+    // A host whose last label is a number is an IPv4 address to WHATWG, which rewrites forms
+    // like `127.1` or `0x7f.0.0.1`; only the canonical dotted quad is kept as written.
+    let last = host.trim_end_matches('.').rsplit('.').next().unwrap_or("");
+    let numeric = !last.is_empty()
+        && (last.bytes().all(|b| b.is_ascii_digit())
+            || last.starts_with("0x")
+            || last.starts_with("0X"));
+    !numeric || canonical_ipv4(host)
+}
+
+/// `a.b.c.d`, each a decimal from 0 to 255 without leading zeros.
+fn canonical_ipv4(host: &str) -> bool {
+    let parts: Vec<&str> = host.split('.').collect();
+    parts.len() == 4
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.bytes().all(|b| b.is_ascii_digit())
+                && (p.len() == 1 || !p.starts_with('0'))
+                && p.parse::<u16>().is_ok_and(|n| n <= 255)
+        })
+}
+
 fn invalid(problem: &'static str) -> Error {
     Error::InvalidOptions {
         field: "baseUrl".into(),
@@ -144,6 +180,11 @@ pub fn parse_base(input: &str) -> Result<BaseUrl, Error> {
     }
     if url.port == Some(0) {
         return Err(invalid("has an invalid port"));
+    }
+    if !plain_host(&url.host) {
+        return Err(invalid(
+            "must have a plain ASCII host name (punycode for international names)",
+        ));
     }
     if url.scheme == "http" && !LOOPBACK_HOSTS.contains(&url.host.as_str()) {
         return Err(Error::InsecureUrl);
@@ -223,6 +264,17 @@ mod tests {
             "https://h/x#f",
             "https://h:99999/",
             "https://h:ab/",
+            "https://api.musement%2ecom/x",
+            "https://exämple.com/x",
+            "https://a_b.com/x",
+            "https:1//api.musement.com/x",
+            "http://127.1/x",
+            "http://0x7f.0.0.1/x",
+            "https://1.2.3.04/x",
+            "https://1.2.3.4./x",
+            "https://256.1.1.1/x",
+            "https://[:1]:443/x",
+            "http://[0:0::1]/x",
             "mailto:x@y",
         ] {
             let e = parse_base(bad).unwrap_err();

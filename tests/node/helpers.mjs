@@ -1,6 +1,7 @@
 // Shared by the Node end-to-end tests: the built package, the mock, and the leak ledger.
 
 import { appendFileSync } from "node:fs";
+import { inspect } from "node:util";
 import { startMock } from "../mock/musement-mock.mjs";
 
 export { MusementClient, MusementError } from "musement-auth";
@@ -40,11 +41,29 @@ export function requestsTo(mock, path) {
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The rejection of `promise` (fails when it resolves). */
+/**
+ * Hands `values` (errors, clients, anything a partner might print) to the leak scan: under
+ * tests/run-node-tests.mjs every way of printing them is written to a file that is scanned,
+ * with the test output, for every secret and token the mocks issued.
+ */
+export function exhibit(...values) {
+  const file = process.env.MUSEMENT_EXHIBITS;
+  if (!file) return;
+  const renderings = values.flatMap((value) => [
+    String(value),
+    JSON.stringify(value) ?? "undefined",
+    inspect(value, { showHidden: true, depth: 6 }),
+    value instanceof Error ? value.stack ?? "" : "",
+  ]);
+  appendFileSync(file, renderings.join("\n") + "\n");
+}
+
+/** The rejection of `promise` (fails when it resolves); the error goes to the leak scan. */
 export async function rejection(promise) {
   try {
     await promise;
   } catch (error) {
+    exhibit(error);
     return error;
   }
   throw new Error("expected a rejection");

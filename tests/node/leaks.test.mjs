@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { inspect } from "node:util";
-import { MusementClient, MusementError, optionsFor, rejection, withMock } from "./helpers.mjs";
+import { exhibit, MusementClient, MusementError, optionsFor, rejection, withMock } from "./helpers.mjs";
 
 /** Everything a partner might print of an error. */
 function renderings(error) {
@@ -51,9 +51,35 @@ test("errors and the client never show the secret or a token", async (t) => {
     JSON.stringify(client.tokenInfo) ?? "undefined",
     JSON.stringify(client.stats),
   ];
+  exhibit(client, client.tokenInfo, client.stats);
   const secrets = [mock.clientSecret, ...mock.tokens];
   assert.ok(mock.tokens.length >= 2);
   for (const text of texts) {
     for (const secret of secrets) assert.ok(!text.includes(secret), `leak in: ${text.slice(0, 80)}…`);
   }
+});
+
+test("the secret reaches fetch only in the body of POST /login", async (t) => {
+  const mock = await withMock(t);
+  const calls = [];
+  const recordingFetch = async (input, init = {}) => {
+    const request = new Request(input, init);
+    const headers = JSON.stringify([...request.headers]);
+    const body = init.body === undefined ? "" : String(init.body);
+    calls.push({ url: request.url, method: request.method, headers, body });
+    return fetch(input, init);
+  };
+  const client = new MusementClient(optionsFor(mock, { fetch: recordingFetch, maxRetries: 2 }));
+  mock.fault({ route: "login", mode: "status", status: 503 });
+  await client.json("/cities");
+  mock.revokeAll();
+  await client.json("/activities", { method: "GET", headers: { "x-trace": "1" } });
+  await client.fetch(new Request(`${mock.baseUrl}/categories`));
+  assert.ok(calls.length >= 6);
+  for (const call of calls) {
+    const isLogin = call.url === `${mock.baseUrl}/login` && call.method === "POST";
+    assert.ok(!call.url.includes(mock.clientSecret) && !call.headers.includes(mock.clientSecret), call.url);
+    assert.equal(call.body.includes(mock.clientSecret), isLogin, `${call.method} ${call.url}`);
+  }
+  assert.equal(calls.filter((c) => c.body.includes(mock.clientSecret)).length, 3);
 });
