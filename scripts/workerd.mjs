@@ -23,7 +23,7 @@ export function buildWorker(dir = join(root, "examples/worker"), out = mkdtempSy
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", WRANGLER_LOG: "error" },
     stdio: ["ignore", "ignore", "inherit"],
   });
-  if (!readdirSync(out).some((f) => f.endsWith(".wasm"))) throw new Error("the bundle has no .wasm module");
+  if (!readdirSync(out).some((f) => f.endsWith(".js"))) throw new Error(`wrangler wrote no bundle for ${dir}`);
   return out;
 }
 

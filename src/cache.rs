@@ -48,11 +48,12 @@ pub fn encode(token: &Token) -> Secret {
         .scope
         .as_deref()
         .map_or_else(|| "null".to_owned(), json::quote);
+    // Whole milliseconds, so that no float formatting code is needed (it costs kilobytes).
     Secret::new(format!(
-        "{{\"access_token\":{},\"expires_at\":{},\"expires_in\":{},\"token_type\":{},\"scope\":{}}}",
+        "{{\"access_token\":{},\"expires_at\":{},\"expires_in_ms\":{},\"token_type\":{},\"scope\":{}}}",
         json::quote(token.access_token.expose()),
-        info.expires_at_ms,
-        info.expires_in_s,
+        info.expires_at_ms.round() as i64,
+        (info.expires_in_s * 1000.0).round() as i64,
         json::quote(&info.token_type),
         scope,
     ))
@@ -72,7 +73,7 @@ pub fn decode(text: &str) -> Option<Token> {
     ) = (
         value.get("access_token"),
         value.get("expires_at"),
-        value.get("expires_in"),
+        value.get("expires_in_ms"),
         value.get("token_type"),
     )
     else {
@@ -91,7 +92,7 @@ pub fn decode(text: &str) -> Option<Token> {
         access_token: Secret::new(token.as_str()),
         info: TokenInfo {
             expires_at_ms: *at,
-            expires_in_s: *lifetime,
+            expires_in_s: *lifetime / 1000.0,
             token_type: kind.clone(),
             scope,
         },
@@ -174,11 +175,11 @@ mod tests {
         for bad in [
             "",
             "garbage",
-            r#"{"access_token":"","expires_at":1,"expires_in":1,"token_type":"bearer"}"#,
-            r#"{"access_token":"t","expires_in":1,"token_type":"bearer"}"#,
-            r#"{"access_token":"t","expires_at":1,"expires_in":0,"token_type":"bearer"}"#,
-            r#"{"access_token":"t","expires_at":1,"expires_in":1,"token_type":"mac"}"#,
-            r#"{"access_token":"t","expires_at":1,"expires_in":1,"token_type":"bearer","scope":1}"#,
+            r#"{"access_token":"","expires_at":1,"expires_in_ms":1,"token_type":"bearer"}"#,
+            r#"{"access_token":"t","expires_in_ms":1,"token_type":"bearer"}"#,
+            r#"{"access_token":"t","expires_at":1,"expires_in_ms":0,"token_type":"bearer"}"#,
+            r#"{"access_token":"t","expires_at":1,"expires_in_ms":1,"token_type":"mac"}"#,
+            r#"{"access_token":"t","expires_at":1,"expires_in_ms":1,"token_type":"bearer","scope":1}"#,
         ] {
             assert_eq!(decode(bad), None, "{bad}");
         }

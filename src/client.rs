@@ -3,7 +3,6 @@
 use crate::cache::{self, NoCache, TokenCache};
 use crate::clock::Clock;
 use crate::error::Error;
-use crate::headers;
 use crate::options::{Credentials, Options};
 use crate::response::{api_error, parse_error, parse_login};
 use crate::retry::{self, Outcome};
@@ -49,7 +48,6 @@ struct State<Timer> {
 /// It lives in an `Rc` because logins and timers outlive the call that starts them.
 pub struct Core<T: Transport, C: Clock, K: TokenCache = NoCache> {
     options: Options,
-    defaults: Vec<(&'static str, String)>,
     cache_key: String,
     transport: T,
     clock: C,
@@ -77,7 +75,6 @@ impl<T: Transport + 'static, C: Clock + 'static, K: TokenCache + 'static> Core<T
             None => String::new(),
         };
         Rc::new_cyclic(|this| Core {
-            defaults: headers::defaults(&options),
             cache_key,
             state: RefCell::new(State {
                 store: TokenStore::new(options.refresh_margin_ms),
@@ -99,11 +96,6 @@ impl<T: Transport + 'static, C: Clock + 'static, K: TokenCache + 'static> Core<T
     /// The validated options.
     pub fn options(&self) -> &Options {
         &self.options
-    }
-
-    /// The headers every API request carries unless the caller set them.
-    pub fn default_headers(&self) -> &[(&'static str, String)] {
-        &self.defaults
     }
 
     /// The transport.
@@ -967,7 +959,7 @@ mod tests {
             FakeCache::default(),
         );
         let key = cache::key("https://sandbox.musement.com/api/v3", "id");
-        cache.insert(&key, &format!(r#"{{"access_token":"old","expires_at":{},"expires_in":3600,"token_type":"bearer","scope":null}}"#, T0 + 30_000.0));
+        cache.insert(&key, &format!(r#"{{"access_token":"old","expires_at":{},"expires_in_ms":3600000,"token_type":"bearer","scope":null}}"#, T0 + 30_000.0));
         let core = core_with(|_| {}, &transport, &clock, &cache);
         assert_eq!(block_on(core.access_token()).unwrap().expose(), "token-1");
         cache.insert(&key, "not json");

@@ -1,8 +1,10 @@
 //! Which header goes where.
 //!
 //! Every request to the API origin carries the client's default headers unless the caller set
-//! them; `Authorization` is the client's alone. `/login` carries the two Musement headers and
-//! the JSON content headers. Requests to other origins get nothing.
+//! them; `Authorization` is the client's alone (set with the token, removed without one).
+//! `/login` carries the two Musement headers and the JSON content headers. Requests to other
+//! origins get nothing. The lists are made here, once per client; merging them into a request
+//! is done by `withDefaults` in js/http.js, in the same call that sends it.
 
 use crate::options::Options;
 use crate::secret::Secret;
@@ -19,17 +21,6 @@ pub const CURRENCY: &str = "x-musement-currency";
 pub const MARKET: &str = "x-musement-market";
 /// `Authorization`
 pub const AUTHORIZATION: &str = "authorization";
-
-/// A set of headers that the rules below can read and change: a JavaScript `Headers` object
-/// in wasm, a list in tests.
-pub trait HeaderMap {
-    /// Whether `name` (lower-case) is set.
-    fn has(&self, name: &str) -> bool;
-    /// Sets `name` to `value`, replacing any value.
-    fn set(&mut self, name: &str, value: &str);
-    /// Removes `name`.
-    fn remove(&mut self, name: &str);
-}
 
 /// The headers every API request carries by default, in a fixed order.
 pub fn defaults(options: &Options) -> Vec<(&'static str, String)> {
@@ -50,17 +41,6 @@ pub fn defaults(options: &Options) -> Vec<(&'static str, String)> {
     headers
 }
 
-/// Adds the defaults the caller did not set, and drops any `Authorization` the caller set:
-/// only the client puts a token on an API request.
-pub fn apply_defaults(headers: &mut impl HeaderMap, defaults: &[(&'static str, String)]) {
-    for (name, value) in defaults {
-        if !headers.has(name) {
-            headers.set(name, value);
-        }
-    }
-    headers.remove(AUTHORIZATION);
-}
-
 /// The `Authorization` value for a token.
 pub fn bearer(token: &Secret) -> String {
     format!("Bearer {}", token.expose())
@@ -74,20 +54,6 @@ pub fn login(options: &Options) -> Vec<(&'static str, String)> {
         ("content-type", "application/json".into()),
         ("accept", "application/json".into()),
     ]
-}
-
-/// A plain list of headers, lower-case names, for tests and fakes.
-impl HeaderMap for Vec<(String, String)> {
-    fn has(&self, name: &str) -> bool {
-        self.iter().any(|(n, _)| n.eq_ignore_ascii_case(name))
-    }
-    fn set(&mut self, name: &str, value: &str) {
-        HeaderMap::remove(self, name);
-        self.push((name.to_ascii_lowercase(), value.to_owned()));
-    }
-    fn remove(&mut self, name: &str) {
-        self.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
-    }
 }
 
 #[cfg(test)]
@@ -134,18 +100,7 @@ mod tests {
     }
 
     #[test]
-    fn the_callers_headers_win_except_authorization() {
-        let o = options(|r| r.currency = Raw::Str("EUR".into()));
-        let mut headers: Vec<(String, String)> = vec![
-            ("X-Musement-Currency".into(), "GBP".into()),
-            ("Authorization".into(), "Bearer forged".into()),
-            ("x-custom".into(), "1".into()),
-        ];
-        apply_defaults(&mut headers, &defaults(&o));
-        assert!(headers.contains(&("X-Musement-Currency".into(), "GBP".into())));
-        assert!(!headers.has(AUTHORIZATION));
-        assert!(headers.contains(&("x-custom".into(), "1".into())));
-        assert!(headers.contains(&(APPLICATION.into(), "test-app".into())));
+    fn bearer_value() {
         assert_eq!(bearer(&Secret::new("t")), "Bearer t");
     }
 

@@ -181,7 +181,7 @@ impl Reader<'_> {
                 self.pos += 1;
             }
             // The input is a `str` and the run stops at ASCII bytes, so it is valid UTF-8.
-            out.push_str(std::str::from_utf8(&self.bytes[start..self.pos]).ok()?);
+            out.push_str(std::str::from_utf8(self.bytes.get(start..self.pos)?).ok()?);
             match self.next()? {
                 b'"' => return Some(out),
                 b'\\' => {
@@ -217,43 +217,85 @@ impl Reader<'_> {
         }
     }
 
-    /// Reads a number by the JSON grammar; Rust's float parsing gives the correctly rounded
-    /// value (infinite for numbers beyond an f64, which every check rejects).
+    /// Reads a number by the JSON grammar. Integers up to 2^53 with up to 22 decimal places
+    /// or powers of ten are exact; the rest is within a few units in the last place. (Rust's
+    /// correctly rounded float parsing costs kilobytes of wasm; `expires_in` needs none of it.)
     fn number(&mut self) -> Option<f64> {
-        let start = self.pos;
-        self.eat(b"-");
+        let negative = self.eat(b"-").is_some();
+        let mut mantissa: u64 = 0;
+        let mut exponent: i64 = 0;
+        // A digit of the integer part (`fraction` false) or of the fraction.
+        let mut digit = |d: u8, fraction: bool| {
+            if mantissa < 1_000_000_000_000_000_000 {
+                mantissa = mantissa * 10 + u64::from(d - b'0');
+                exponent -= i64::from(fraction);
+            } else if !fraction {
+                // Past 19 significant digits only the magnitude counts.
+                exponent += 1;
+            }
+        };
         match self.next()? {
             b'0' => {}
-            b'1'..=b'9' => self.digits(),
+            d @ b'1'..=b'9' => {
+                digit(d, false);
+                while let Some(d @ b'0'..=b'9') = self.peek() {
+                    self.pos += 1;
+                    digit(d, false);
+                }
+            }
             _ => return None,
         }
         if self.peek() == Some(b'.') {
             self.pos += 1;
-            self.some_digits()?;
+            let start = self.pos;
+            while let Some(d @ b'0'..=b'9') = self.peek() {
+                self.pos += 1;
+                digit(d, true);
+            }
+            if self.pos == start {
+                return None;
+            }
         }
         if matches!(self.peek(), Some(b'e' | b'E')) {
             self.pos += 1;
-            if matches!(self.peek(), Some(b'+' | b'-')) {
+            let negative_exponent = match self.peek() {
+                Some(b'-') => {
+                    self.pos += 1;
+                    true
+                }
+                Some(b'+') => {
+                    self.pos += 1;
+                    false
+                }
+                _ => false,
+            };
+            let start = self.pos;
+            let mut e: i64 = 0;
+            while let Some(d @ b'0'..=b'9') = self.peek() {
                 self.pos += 1;
+                e = (e * 10 + i64::from(d - b'0')).min(100_000);
             }
-            self.some_digits()?;
+            if self.pos == start {
+                return None;
+            }
+            exponent += if negative_exponent { -e } else { e };
         }
-        std::str::from_utf8(&self.bytes[start..self.pos])
-            .ok()?
-            .parse()
-            .ok()
+        let magnitude = scale(mantissa as f64, exponent);
+        Some(if negative { -magnitude } else { magnitude })
     }
+}
 
-    fn digits(&mut self) {
-        while matches!(self.peek(), Some(b'0'..=b'9')) {
-            self.pos += 1;
-        }
+/// `m × 10^e`, exact when both `m` and `10^|e|` are exact in an f64 (the common case).
+fn scale(m: f64, e: i64) -> f64 {
+    if m == 0.0 {
+        return 0.0;
     }
-
-    fn some_digits(&mut self) -> Option<()> {
-        let start = self.pos;
-        self.digits();
-        (self.pos > start).then_some(())
+    match e {
+        0..=22 => m * 10f64.powi(e as i32),
+        -22..=-1 => m / 10f64.powi(-e as i32),
+        23.. => m * 10f64.powi(e.min(400) as i32),
+        // Two steps, so that 10^e itself does not underflow before m is applied.
+        _ => m / 1e200 / 10f64.powi((-e - 200).min(400) as i32),
     }
 }
 
@@ -284,6 +326,12 @@ mod tests {
         assert_eq!(n("3.6E+3"), 3600.0);
         assert!((n("1e-3") - 0.001).abs() < 1e-15);
         assert!(n("1e999").is_infinite());
+        assert_eq!(n("0e311"), 0.0);
+        assert_eq!(n("3600.000"), 3600.0);
+        assert_eq!(n("0.1"), 0.1);
+        assert_eq!(n("123456789012345678901234567890"), 1.2345678901234568e29);
+        assert_eq!(n("1e-400"), 0.0);
+        assert!((n("2.2250738585072014e-308") - 2.2250738585072014e-308).abs() < 1e-320);
         for bad in ["01", "1.", ".5", "-", "1e", "+1", "0x10", "NaN", "Infinity"] {
             assert_eq!(parse(bad), None, "{bad}");
         }

@@ -73,7 +73,7 @@ pub fn parse_login(body: &str) -> Result<LoginAnswer, Error> {
 fn text(value: Option<&Json>) -> Option<String> {
     match value? {
         Json::String(s) if !s.is_empty() => Some(s.clone()),
-        Json::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => Some(format!("{n}")),
+        Json::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => Some(format!("{}", *n as i64)),
         _ => None,
     }
 }

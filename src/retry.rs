@@ -77,7 +77,7 @@ pub fn wait_ms(
 pub fn retry_after_ms(value: &str, now_ms: f64) -> Option<f64> {
     let value = value.trim();
     if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
-        return Some(value.parse::<f64>().ok()? * 1000.0);
+        return Some(value.parse::<u64>().ok()? as f64 * 1000.0);
     }
     Some((http_date_ms(value)? - now_ms).max(0.0))
 }

@@ -59,11 +59,12 @@ fn clean(input: &str) -> String {
 /// The scheme, lower-cased, when `input` starts with one (`letter *(alnum / + / - / .) :`).
 fn scheme_of(input: &str) -> Option<(String, &str)> {
     let colon = input.find(':')?;
-    let scheme = &input[..colon];
+    let scheme = input.get(..colon)?;
     let mut chars = scheme.chars();
     let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic());
     let rest_ok = chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
-    (first_ok && rest_ok).then(|| (scheme.to_ascii_lowercase(), &input[colon + 1..]))
+    let rest = input.get(colon + 1..)?;
+    (first_ok && rest_ok).then(|| (scheme.to_ascii_lowercase(), rest))
 }
 
 /// Splits an absolute `http`/`https` URL. `None` for anything else.
@@ -77,23 +78,23 @@ fn split_absolute(input: &str) -> Option<Absolute<'_>> {
     let end = after.find(['/', '\\', '?', '#']).unwrap_or(after.len());
     let (authority, rest) = after.split_at(end);
     let (has_userinfo, host_port) = match authority.rfind('@') {
-        Some(at) => (true, &authority[at + 1..]),
+        Some(at) => (true, authority.get(at + 1..)?),
         None => (false, authority),
     };
     // An IPv6 literal keeps its colons inside the brackets.
     let port_colon = match host_port.rfind(']') {
-        Some(close) => host_port[close..].find(':').map(|i| close + i),
+        Some(close) => host_port.get(close..)?.find(':').map(|i| close + i),
         None => host_port.find(':'),
     };
     let (host, port) = match port_colon {
         Some(i) => {
-            let digits = &host_port[i + 1..];
+            let digits = host_port.get(i + 1..)?;
             let port = if digits.is_empty() {
                 None
             } else {
                 Some(parse_port(digits)?)
             };
-            (&host_port[..i], port)
+            (host_port.get(..i)?, port)
         }
         None => (host_port, None),
     };

@@ -161,8 +161,9 @@ fn same(ours: &Json, theirs: &serde_json::Value) -> bool {
         (Json::Null, Value::Null) => true,
         (Json::Bool(a), Value::Bool(b)) => a == b,
         (Json::Number(a), Value::Number(b)) => {
+            // Within a billionth, or both below anything an f64 holds at full precision.
             let b = b.as_f64().unwrap();
-            a == &b || ((a - b) / b).abs() < 1e-9
+            (a - b).abs() <= 1e-9 * b.abs().max(1e-290)
         }
         (Json::String(a), Value::String(b)) => a == b,
         (Json::Array(a), Value::Array(b)) => {

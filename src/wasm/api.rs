@@ -2,13 +2,16 @@
 
 use crate::client::{Core, Stats};
 use crate::error::Error;
+use crate::headers;
 use crate::token::TokenInfo;
 use crate::transport::Transport;
 use crate::wasm::cache::JsTokenCache;
 use crate::wasm::clock::JsClock;
 use crate::wasm::error::to_js;
 use crate::wasm::options;
-use crate::wasm::transport::{prepare, until_aborted, JsRequest, JsResponse, JsTransport};
+use crate::wasm::transport::{
+    header_array, prepare, until_aborted, JsRequest, JsResponse, JsTransport,
+};
 use js_sys::{Object, Promise, Reflect};
 use std::future::Future;
 use std::rc::Rc;
@@ -157,12 +160,7 @@ impl MusementClient {
     }
 
     fn prepare(&self, input: &JsValue, init: Option<&Object>) -> Result<JsRequest, Error> {
-        prepare(
-            &self.core.options().base,
-            self.core.default_headers(),
-            input,
-            init,
-        )
+        prepare(&self.core.options().base, input, init)
     }
 }
 
@@ -180,7 +178,12 @@ impl MusementClient {
         #[wasm_bindgen(unchecked_param_type = "MusementClientOptions")] options: JsValue,
     ) -> Result<MusementClient, JsValue> {
         let read = options::read(&options).map_err(|e| to_js(&e))?;
-        let transport = JsTransport::new(read.fetch, read.options.timeout_ms);
+        let transport = JsTransport::new(
+            read.fetch,
+            read.options.timeout_ms,
+            header_array(&headers::defaults(&read.options)),
+            header_array(&headers::login(&read.options)),
+        );
         let cache = JsTokenCache::new(read.token_cache, read.options.timeout_ms);
         Ok(MusementClient {
             core: Core::new(read.options, transport, JsClock, cache),

@@ -1,66 +1,61 @@
 //! `fetch`, the global one or the caller's, with a deadline on every attempt, and the caller's
-//! `AbortSignal` honoured throughout.
+//! `AbortSignal` honoured throughout. Each attempt is assembled by js/http.js in one call.
 
 use crate::error::Error;
-use crate::headers::{self, HeaderMap};
+use crate::headers;
 use crate::response::MAX_BODY_BYTES;
 use crate::secret::Secret;
 use crate::transport::{LoginRequest, Reply, Transport};
 use crate::url::{resolve, BaseUrl, Target};
-use crate::wasm::clock::{deferred, JsTimer};
+use crate::wasm::clock::deferred;
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
-use std::cell::Cell;
+use std::cell::RefCell;
 use std::future::{poll_fn, Future};
 use std::pin::{pin, Pin};
-use std::rc::Rc;
 use std::task::Poll;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    AbortController, AbortSignal, AddEventListenerOptions, Headers, ReadableStreamDefaultReader,
-    Request, Response,
+    AbortSignal, AddEventListenerOptions, ReadableStreamDefaultReader, Request, Response,
 };
 
 #[wasm_bindgen]
 extern "C" {
-    #[wasm_bindgen(js_name = fetch, catch)]
-    fn global_fetch(input: &JsValue, init: &JsValue) -> Result<Promise, JsValue>;
-    #[wasm_bindgen(js_namespace = AbortSignal, js_name = any)]
-    fn abort_signal_any(signals: &Array) -> AbortSignal;
     #[wasm_bindgen(js_name = String)]
     fn js_string(value: &JsValue) -> String;
+}
+
+#[wasm_bindgen(module = "/js/http.js")]
+extern "C" {
+    /// One attempt: the request assembled and sent in JavaScript (see js/http.js).
+    #[wasm_bindgen(catch)]
+    fn attempt(
+        fetch: &JsValue,
+        input: &JsValue,
+        init: &JsValue,
+        defaults: &JsValue,
+        authorization: &JsValue,
+        deadline: &JsValue,
+    ) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(js_name = deadline)]
+    fn new_deadline(timeout_ms: u32, caller: Option<AbortSignal>) -> JsValue;
+    #[wasm_bindgen(js_name = timedOut)]
+    fn timed_out(deadline: &JsValue) -> bool;
+    fn release(deadline: &JsValue);
 }
 
 fn key(name: &str) -> JsValue {
     JsValue::from_str(name)
 }
 
-/// A JavaScript `Headers` object, as the header rules see it.
-impl HeaderMap for Headers {
-    fn has(&self, name: &str) -> bool {
-        Headers::has(self, name).unwrap_or(false)
-    }
-    fn set(&mut self, name: &str, value: &str) {
-        let _ = Headers::set(self, name, value);
-    }
-    fn remove(&mut self, name: &str) {
-        let _ = Headers::delete(self, name);
-    }
-}
-
-/// What a caller's `input` and `init` became.
-pub enum Input {
-    /// A URL (string or `URL`) and a copy of `init`.
-    Url { url: JsValue, init: Object },
-    /// A `Request`, kept unsent so that each attempt sends a clone.
-    Request(Request),
-}
-
 /// A request, prepared once and sendable more than once.
 pub struct JsRequest {
-    input: Input,
-    /// The headers each attempt sends; `None` for another origin, whose request is untouched.
-    headers: Option<Headers>,
+    /// The resolved URL (a string), a URL of another origin as given, or a `Request`.
+    input: JsValue,
+    /// The caller's `init`, or `undefined`; each attempt sends a copy with its own headers.
+    init: JsValue,
+    /// Whether the request goes to the API's origin and so gets the client's headers.
+    api: bool,
     replayable: bool,
     idempotent: bool,
     signal: Option<AbortSignal>,
@@ -74,12 +69,11 @@ impl JsRequest {
 
     /// Whether the request goes to the API's origin.
     pub fn is_api(&self) -> bool {
-        self.headers.is_some()
+        self.api
     }
 }
 
-/// A response and the deadline of the attempt that got it, which still bounds reading the
-/// body; dropping the deadline leaves the body to the caller, unbounded.
+/// A response and the deadline of the attempt that got it, which also bounds reading the body.
 pub struct JsResponse {
     pub response: Response,
     pub deadline: Deadline,
@@ -98,35 +92,24 @@ fn is_idempotent(method: &str) -> bool {
 }
 
 /// Turns `fetch(input, init)` arguments into a request: the target is resolved against the
-/// base URL, and API requests get the client's default headers (the caller's win) and lose
-/// any `Authorization` of the caller's.
-pub fn prepare(
-    base: &BaseUrl,
-    defaults: &[(&'static str, String)],
-    input: &JsValue,
-    init: Option<&Object>,
-) -> Result<JsRequest, Error> {
+/// base URL; whether it is an API request decides, at each attempt, whether it gets the
+/// client's default headers (the caller's win) and the client's `Authorization`.
+pub fn prepare(base: &BaseUrl, input: &JsValue, init: Option<&Object>) -> Result<JsRequest, Error> {
     let bad = |problem| Error::InvalidRequest { problem };
-    let init = init.cloned().unwrap_or_default();
-    let signal = Reflect::get(&init, &key("signal"))
-        .ok()
+    let signal = init
+        .and_then(|init| Reflect::get(init, &key("signal")).ok())
         .and_then(|s| s.dyn_into::<AbortSignal>().ok());
     if let Some(request) = input.dyn_ref::<Request>() {
-        let request = Request::new_with_request_and_init(request, init.unchecked_ref())
-            .map_err(|_| bad("the Request could not be built from input and init"))?;
-        let headers = match resolve(base, &request.url()) {
-            Target::Api(_) => {
-                let mut headers = request.headers();
-                headers::apply_defaults(&mut headers, defaults);
-                Some(headers)
-            }
-            Target::Foreign => None,
-        };
-        // Each attempt sends a clone, so the request can always be sent again.
+        let empty = Object::new();
+        let request =
+            Request::new_with_request_and_init(request, init.unwrap_or(&empty).unchecked_ref())
+                .map_err(|_| bad("the Request could not be built from input and init"))?;
         return Ok(JsRequest {
+            api: matches!(resolve(base, &request.url()), Target::Api(_)),
             idempotent: is_idempotent(&request.method()),
-            input: Input::Request(request),
-            headers,
+            input: request.into(),
+            init: JsValue::UNDEFINED,
+            // Each attempt sends a clone, so the request can always be sent again.
             replayable: true,
             signal,
         });
@@ -138,79 +121,45 @@ pub fn prepare(
     } else {
         return Err(bad("input must be a path, a URL or a Request"));
     };
-    let init = Object::assign(&Object::new(), &init);
-    let replayable = replayable_body(&Reflect::get(&init, &key("body")).unwrap_or_default());
-    let method = Reflect::get(&init, &key("method"))
-        .ok()
-        .and_then(|m| m.as_string());
-    let idempotent = method.as_deref().is_none_or(is_idempotent);
-    let (url, headers) = match resolve(base, &url) {
-        Target::Api(resolved) => {
-            let given = Reflect::get(&init, &key("headers")).unwrap_or_default();
-            let mut headers = if given.is_undefined() || given.is_null() {
-                Headers::new()
-            } else {
-                Headers::new_with_str_sequence_sequence(&given)
-            }
-            .map_err(|_| bad("init.headers is not a valid set of headers"))?;
-            headers::apply_defaults(&mut headers, defaults);
-            let _ = Reflect::set(&init, &key("headers"), &headers);
-            (JsValue::from(resolved), Some(headers))
-        }
-        Target::Foreign => (input.clone(), None),
+    let field = |name| init.and_then(|init| Reflect::get(init, &key(name)).ok());
+    let replayable = replayable_body(&field("body").unwrap_or_default());
+    let idempotent = field("method")
+        .and_then(|m| m.as_string())
+        .is_none_or(|m| is_idempotent(&m));
+    let (input, api) = match resolve(base, &url) {
+        Target::Api(resolved) => (JsValue::from(resolved), true),
+        Target::Foreign => (input.clone(), false),
     };
     Ok(JsRequest {
-        input: Input::Url { url, init },
-        headers,
+        input,
+        init: init.map_or(JsValue::UNDEFINED, |i| i.into()),
+        api,
         replayable,
         idempotent,
         signal,
     })
 }
 
-/// Aborts an attempt after `timeoutMs`, or when the caller's signal fires; its signal goes to
-/// `fetch`, so it also ends the reading of the body.
+/// Aborts an attempt after `timeoutMs` (see js/http.js), or when the caller's signal fires;
+/// its signal goes to `fetch`, so it also ends the reading of the body.
 pub struct Deadline {
-    timed_out: Rc<Cell<bool>>,
-    _timer: Option<JsTimer>,
-    signal: AbortSignal,
+    js: JsValue,
     caller: Option<AbortSignal>,
     timeout_ms: u32,
 }
 
 impl Deadline {
-    fn new(timeout_ms: u32, caller: Option<&AbortSignal>) -> Result<Deadline, Error> {
-        let controller = AbortController::new().map_err(|_| Error::NetworkError {
-            detail: "AbortController is unavailable".into(),
-        })?;
-        let timed_out = Rc::new(Cell::new(false));
-        let timer = {
-            let (controller, timed_out) = (controller.clone(), timed_out.clone());
-            JsTimer::start(
-                f64::from(timeout_ms),
-                Box::new(move || {
-                    timed_out.set(true);
-                    controller.abort();
-                }),
-            )
-        };
-        let signal = match caller {
-            Some(caller) => abort_signal_any(&Array::of2(caller, &controller.signal())),
-            None => controller.signal(),
-        };
-        Ok(Deadline {
-            timed_out,
-            _timer: timer,
-            signal,
+    fn new(timeout_ms: u32, caller: Option<&AbortSignal>) -> Deadline {
+        Deadline {
+            js: new_deadline(timeout_ms, caller.cloned()),
             caller: caller.cloned(),
             timeout_ms,
-        })
+        }
     }
 
-    /// What a failure during the attempt (`thrown`) means: a timeout, the caller's abort, or
-    /// `otherwise`.
+    /// What a failure during the attempt means: a timeout, the caller's abort, or `otherwise`.
     pub fn explain(&self, otherwise: impl FnOnce() -> Error) -> Error {
-        if self.timed_out.get() {
+        if timed_out(&self.js) {
             Error::Timeout {
                 after_ms: self.timeout_ms,
             }
@@ -225,6 +174,12 @@ impl Deadline {
         self.explain(|| Error::NetworkError {
             detail: describe(thrown),
         })
+    }
+}
+
+impl Drop for Deadline {
+    fn drop(&mut self) {
+        release(&self.js);
     }
 }
 
@@ -325,31 +280,73 @@ fn retry_after_of(response: &Response) -> Option<String> {
     response.headers().get("retry-after").ok().flatten()
 }
 
+/// A flat `[name, value, …]` array of headers, made once.
+pub fn header_array(headers: &[(&'static str, String)]) -> Array {
+    headers
+        .iter()
+        .flat_map(|(name, value)| [JsValue::from_str(name), JsValue::from_str(value)])
+        .collect()
+}
+
 /// The platform's HTTP.
 pub struct JsTransport {
-    fetch: Option<Function>,
+    /// The caller's `fetch`, or `undefined` for the global one.
+    fetch: JsValue,
     timeout_ms: u32,
+    /// The default headers of API requests and of `/login`, as JavaScript strings.
+    defaults: JsValue,
+    login_headers: JsValue,
+    /// `Bearer <token>` as a JavaScript string, for the token it was made from.
+    bearer: RefCell<Option<(Secret, JsValue)>>,
 }
 
 impl JsTransport {
     /// Uses `fetch` when given, the global `fetch` otherwise.
-    pub fn new(fetch: Option<Function>, timeout_ms: u32) -> Self {
-        JsTransport { fetch, timeout_ms }
+    pub fn new(
+        fetch: Option<Function>,
+        timeout_ms: u32,
+        defaults: Array,
+        login_headers: Array,
+    ) -> Self {
+        JsTransport {
+            fetch: fetch.map_or(JsValue::UNDEFINED, JsValue::from),
+            timeout_ms,
+            defaults: defaults.into(),
+            login_headers: login_headers.into(),
+            bearer: RefCell::new(None),
+        }
+    }
+
+    /// The `Authorization` value for `token`, converted to a JavaScript string once per token.
+    fn authorization(&self, token: &Secret) -> JsValue {
+        let mut cached = self.bearer.borrow_mut();
+        match &*cached {
+            Some((secret, value)) if secret == token => value.clone(),
+            _ => {
+                let value = JsValue::from_str(&headers::bearer(token));
+                *cached = Some((token.clone(), value.clone()));
+                value
+            }
+        }
     }
 
     async fn call(
         &self,
         input: &JsValue,
         init: &JsValue,
+        defaults: &JsValue,
+        authorization: &JsValue,
         deadline: &Deadline,
     ) -> Result<Response, Error> {
-        let promise = match &self.fetch {
-            Some(f) => f
-                .call2(&JsValue::UNDEFINED, input, init)
-                .map(|v| Promise::resolve(&v)),
-            None => global_fetch(input, init),
-        };
-        let result = match promise {
+        let sent = attempt(
+            &self.fetch,
+            input,
+            init,
+            defaults,
+            authorization,
+            &deadline.js,
+        );
+        let result = match sent {
             Ok(promise) => JsFuture::from(promise).await,
             Err(thrown) => Err(thrown),
         };
@@ -370,24 +367,17 @@ impl Transport for JsTransport {
     type Response = JsResponse;
 
     async fn login(&self, request: &LoginRequest) -> Result<Reply, Error> {
-        let deadline = Deadline::new(self.timeout_ms, None)?;
-        let mut headers = Headers::new().map_err(|_| Error::NetworkError {
-            detail: "Headers is unavailable".into(),
-        })?;
-        for (name, value) in &request.headers {
-            HeaderMap::set(&mut headers, name, value);
-        }
+        let deadline = Deadline::new(self.timeout_ms, None);
         let init = Object::new();
         let _ = Reflect::set(&init, &key("method"), &key("POST"));
-        let _ = Reflect::set(&init, &key("headers"), &headers);
         let _ = Reflect::set(
             &init,
             &key("body"),
             &JsValue::from_str(request.body.expose()),
         );
-        let _ = Reflect::set(&init, &key("signal"), &deadline.signal);
+        let url = JsValue::from_str(&request.url);
         let response = self
-            .call(&JsValue::from_str(&request.url), &init, &deadline)
+            .call(&url, &init, &self.login_headers, &JsValue::NULL, &deadline)
             .await?;
         let body = bounded_text(&response, &deadline).await?;
         Ok(Reply {
@@ -398,31 +388,22 @@ impl Transport for JsTransport {
     }
 
     async fn send(&self, request: &JsRequest, token: Option<&Secret>) -> Result<JsResponse, Error> {
-        let deadline = Deadline::new(self.timeout_ms, request.signal.as_ref())?;
-        if let (Some(headers), Some(token)) = (&request.headers, token) {
-            let _ = headers.set(headers::AUTHORIZATION, &headers::bearer(token));
-        }
-        let (input, init): (JsValue, Object) = match &request.input {
-            Input::Url { url, init } => {
-                let init = Object::assign(&Object::new(), init);
-                let _ = Reflect::set(&init, &key("signal"), &deadline.signal);
-                (url.clone(), init)
-            }
-            Input::Request(template) => {
-                let copy = template.clone().map_err(|_| Error::InvalidRequest {
-                    problem: "the Request body was already used",
-                })?;
-                let init = Object::new();
-                let _ = Reflect::set(&init, &key("signal"), &deadline.signal);
-                (copy.into(), init)
-            }
+        let deadline = Deadline::new(self.timeout_ms, request.signal.as_ref());
+        let (defaults, authorization) = match (request.api, token) {
+            (true, Some(token)) => (self.defaults.clone(), self.authorization(token)),
+            (true, None) => (self.defaults.clone(), JsValue::NULL),
+            (false, _) => (JsValue::NULL, JsValue::NULL),
         };
-        let outcome = self.call(&input, &init, &deadline).await;
-        // `fetch` copied the headers when it was called: keep the token out of the object.
-        if let Some(headers) = &request.headers {
-            let _ = headers.delete(headers::AUTHORIZATION);
-        }
-        outcome.map(|response| JsResponse { response, deadline })
+        let response = self
+            .call(
+                &request.input,
+                &request.init,
+                &defaults,
+                &authorization,
+                &deadline,
+            )
+            .await?;
+        Ok(JsResponse { response, deadline })
     }
 
     fn status(&self, response: &JsResponse) -> u16 {
