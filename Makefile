@@ -13,12 +13,13 @@ WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version 
 WASM_PACK_VERSION := 0.15.1
 SOURCES := Cargo.toml Cargo.lock $(shell find src js -type f) scripts/assemble-package.mjs
 
-.PHONY: help tools build test test-native test-fuzz test-wasm test-node lint demo clean
+.PHONY: help tools build test test-native test-fuzz test-wasm test-node lint demo bench clean
 
 help:
 	@echo "make demo   build, then serve the demo page with the mock API and the worker in workerd"
 	@echo "make test   lint, then every test: native, wasm-bindgen, end-to-end in Node and workerd"
 	@echo "make build  assemble the npm package in pkg/"
+	@echo "make bench  size, cold start, per-call and loopback figures against a plain-JS client"
 
 # --- tools -------------------------------------------------------------------------------
 
@@ -82,6 +83,11 @@ test-node: build
 
 demo: build
 	node scripts/demo.mjs
+
+# --- bench -------------------------------------------------------------------------------
+
+bench: build
+	node bench/run.mjs
 
 clean:
 	rm -rf pkg target/wasm-pack .tools

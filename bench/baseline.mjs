@@ -1,15 +1,16 @@
 // The fifty lines of JavaScript a partner could write instead of using the package: the same
 // behaviour the benchmarks exercise (POST /login, a cached bearer token with the same expiry
-// check, one shared login, the same headers), and nothing more: no timeouts, retries, 401
-// handling, origin checks or validation.
+// check, one shared login, the same headers), and nothing more: no retries, 401 handling,
+// origin checks or validation. With `timeoutMs` it also gives each request a deadline, as the
+// package does, to show what that alone costs.
 
 export class PlainClient {
   #token = null;
   #expiresAt = 0;
   #pending = null;
 
-  constructor({ baseUrl, application, clientId, clientSecret, version = "3.4.0", refreshMarginSeconds = 60, fetch = globalThis.fetch }) {
-    Object.assign(this, { baseUrl, application, clientId, clientSecret, version, fetchImpl: fetch });
+  constructor({ baseUrl, application, clientId, clientSecret, version = "3.4.0", refreshMarginSeconds = 60, timeoutMs, fetch = globalThis.fetch }) {
+    Object.assign(this, { baseUrl, application, clientId, clientSecret, version, timeoutMs, fetchImpl: fetch });
     this.marginMs = refreshMarginSeconds * 1000;
     this.logins = 0;
   }
@@ -41,7 +42,11 @@ export class PlainClient {
     if (!headers.has("x-musement-application")) headers.set("x-musement-application", this.application);
     if (!headers.has("x-musement-version")) headers.set("x-musement-version", this.version);
     headers.set("authorization", `Bearer ${token}`);
-    return this.fetchImpl(`${this.baseUrl}/${path.replace(/^\//, "")}`, { ...init, headers });
+    const url = `${this.baseUrl}/${path.replace(/^\//, "")}`;
+    if (!this.timeoutMs) return this.fetchImpl(url, { ...init, headers });
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), this.timeoutMs);
+    return this.fetchImpl(url, { ...init, headers, signal: controller.signal }).finally(() => clearTimeout(timer));
   }
 
   async json(path, init) {
