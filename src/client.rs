@@ -527,6 +527,25 @@ mod tests {
         }
     }
 
+    /// `n` tasks that each ask for a token and record it.
+    fn spawn_token_callers(
+        pool: &LocalPool,
+        core: &TestCore,
+        n: usize,
+    ) -> Rc<RefCell<Vec<String>>> {
+        let tokens = Rc::new(RefCell::new(Vec::new()));
+        for _ in 0..n {
+            let (core, tokens) = (core.clone(), tokens.clone());
+            pool.spawner()
+                .spawn_local(async move {
+                    let token = core.access_token().await.unwrap();
+                    tokens.borrow_mut().push(token.expose().to_owned());
+                })
+                .unwrap();
+        }
+        tokens
+    }
+
     fn reply(status: u16, retry_after: Option<&str>) -> Reply {
         Reply {
             status,
@@ -607,16 +626,7 @@ mod tests {
         let (core, transport, _) = client(3600.0);
         transport.hold_logins();
         let mut pool = LocalPool::new();
-        let tokens = Rc::new(RefCell::new(Vec::new()));
-        for _ in 0..50 {
-            let (core, tokens) = (core.clone(), tokens.clone());
-            pool.spawner()
-                .spawn_local(async move {
-                    let token = core.access_token().await.unwrap();
-                    tokens.borrow_mut().push(token.expose().to_owned());
-                })
-                .unwrap();
-        }
+        let tokens = spawn_token_callers(&pool, &core, 50);
         pool.run_until_stalled();
         assert_eq!(transport.logins(), 1);
         assert!(tokens.borrow().is_empty());
@@ -835,16 +845,7 @@ mod tests {
         let (core, transport, clock) = client(3600.0);
         transport.stall_next_login();
         let mut pool = LocalPool::new();
-        let tokens = Rc::new(RefCell::new(Vec::new()));
-        for _ in 0..3 {
-            let (core, tokens) = (core.clone(), tokens.clone());
-            pool.spawner()
-                .spawn_local(async move {
-                    let token = core.access_token().await.unwrap();
-                    tokens.borrow_mut().push(token.expose().to_owned());
-                })
-                .unwrap();
-        }
+        let tokens = spawn_token_callers(&pool, &core, 3);
         pool.run_until_stalled();
         assert_eq!(transport.logins(), 1);
         clock.advance(core.login_budget_ms() - 1.0);
