@@ -37,18 +37,23 @@ export function release(deadline) {
 /**
  * Sends one attempt. `defaults` is a flat [name, value, …] array of headers to add unless the
  * caller set them, or null for a request to another origin, which is sent as the caller made
- * it. `authorization` replaces any the caller set; null removes it.
+ * it. `authorization` replaces any the caller set; null removes it. A request that carries
+ * the token never follows a redirect: the 3xx comes back to the caller, and the token never
+ * travels to wherever it points.
  */
 export function attempt(fetchFn, input, init, defaults, authorization, deadline) {
   const send = fetchFn ?? fetch;
   const signal = deadline.signal;
+  const redirect = authorization ? "manual" : undefined;
   if (input instanceof Request) {
     const copy = input.clone(); // the template stays unsent, so it can be sent again
     if (defaults === null) return send(new Request(copy, { signal }));
-    return send(new Request(copy, { headers: withDefaults(copy.headers, defaults, authorization), signal }));
+    const headers = withDefaults(copy.headers, defaults, authorization);
+    return send(new Request(copy, redirect ? { headers, signal, redirect } : { headers, signal }));
   }
   if (defaults === null) return send(input, { ...init, signal });
-  return send(input, { ...init, headers: withDefaults(init?.headers, defaults, authorization), signal });
+  const headers = withDefaults(init?.headers, defaults, authorization);
+  return send(input, redirect ? { ...init, headers, signal, redirect } : { ...init, headers, signal });
 }
 
 function withDefaults(given, defaults, authorization) {

@@ -23,7 +23,13 @@ const TYPES = {
 export async function startStaticServer(mounts, { port = 0, json = {} } = {}) {
   const prefixes = Object.keys(mounts).sort((a, b) => b.length - a.length);
   const server = http.createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url, "http://localhost").pathname);
+    let path;
+    try {
+      path = decodeURIComponent(new URL(req.url, "http://localhost").pathname);
+    } catch {
+      res.writeHead(400).end();
+      return;
+    }
     if (Object.hasOwn(json, path)) {
       res.writeHead(200, { "content-type": TYPES[".json"], "cache-control": "no-store" });
       res.end(JSON.stringify(json[path]()));

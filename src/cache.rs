@@ -15,17 +15,6 @@ pub trait TokenCache {
     async fn put(&self, key: &str, value: &Secret, ttl_seconds: u32);
 }
 
-/// No cache at all.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NoCache;
-
-impl TokenCache for NoCache {
-    async fn get(&self, _key: &str) -> Option<String> {
-        None
-    }
-    async fn put(&self, _key: &str, _value: &Secret, _ttl_seconds: u32) {}
-}
-
 /// The shortest TTL Workers KV accepts.
 pub const MIN_TTL_SECONDS: u32 = 60;
 

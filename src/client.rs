@@ -1,6 +1,6 @@
 //! The client's logic, independent of any platform: the token lifecycle around each call.
 
-use crate::cache::{self, NoCache, TokenCache};
+use crate::cache::{self, TokenCache};
 use crate::clock::Clock;
 use crate::error::Error;
 use crate::options::{Credentials, Options};
@@ -25,28 +25,41 @@ pub struct Stats {
 
 type LoginFlight = Flight<Result<Token, Error>>;
 
-/// How many condemned tokens are remembered, so that a token the API rejected is never taken
-/// from the cache again.
-const REMEMBERED_REJECTIONS: usize = 4;
+/// How many tokens are remembered: those the API rejected, so that none is taken from the
+/// cache again, and those recently used, so that none can reach an error message even after
+/// the store has dropped it.
+const REMEMBERED_TOKENS: usize = 4;
 
 /// Slack on top of a login's own deadline before a waiter deems it lost.
 const LOGIN_SLACK_MS: f64 = 1_000.0;
 
 struct State<Timer> {
     store: TokenStore,
-    /// The login under way, with its number.
-    flight: Option<(u64, Rc<LoginFlight>)>,
+    /// The login under way: its number, whether it may take a cached token, and the flight.
+    flight: Option<(u64, bool, Rc<LoginFlight>)>,
     flights: u64,
     expiry: Option<Timer>,
     /// Tokens the API answered 401 to, newest last.
     rejected: Vec<Secret>,
+    /// Tokens kept recently, newest last; every error is scrubbed of them.
+    recent: Vec<Secret>,
     disposed: bool,
+}
+
+/// Appends `token` to `list`, keeping the newest [`REMEMBERED_TOKENS`].
+fn remember(list: &mut Vec<Secret>, token: &Secret) {
+    if !list.contains(token) {
+        if list.len() == REMEMBERED_TOKENS {
+            list.remove(0);
+        }
+        list.push(token.clone());
+    }
 }
 
 /// The client: options, a transport, a clock, a token cache, and the token store they serve.
 ///
 /// It lives in an `Rc` because logins and timers outlive the call that starts them.
-pub struct Core<T: Transport, C: Clock, K: TokenCache = NoCache> {
+pub struct Core<T: Transport, C: Clock, K: TokenCache> {
     options: Options,
     cache_key: String,
     transport: T,
@@ -82,6 +95,7 @@ impl<T: Transport + 'static, C: Clock + 'static, K: TokenCache + 'static> Core<T
                 flights: 0,
                 expiry: None,
                 rejected: Vec::new(),
+                recent: Vec::new(),
                 disposed: false,
             }),
             options,
@@ -124,7 +138,8 @@ impl<T: Transport + 'static, C: Clock + 'static, K: TokenCache + 'static> Core<T
             })
     }
 
-    fn check_live(&self) -> Result<(), Error> {
+    /// `Err(Disposed)` once the client has been disposed.
+    pub fn check_live(&self) -> Result<(), Error> {
         if self.state.borrow().disposed {
             Err(Error::Disposed)
         } else {
@@ -132,17 +147,28 @@ impl<T: Transport + 'static, C: Clock + 'static, K: TokenCache + 'static> Core<T
         }
     }
 
-    /// The secrets that must never appear in an error: the client secret and `extra`
-    /// (the token a request carried).
-    fn scrubbed(&self, error: Error, extra: Option<&Secret>) -> Error {
-        let mut secrets: Vec<&Secret> = extra.into_iter().collect();
-        if let Some(c) = &self.options.credentials {
-            secrets.push(&c.client_secret);
-        }
+    /// What must never appear in an error: the client secret and every recent token.
+    fn secrets(&self) -> Vec<Secret> {
+        let mut secrets = self.state.borrow().recent.clone();
+        secrets.extend(
+            self.options
+                .credentials
+                .as_ref()
+                .map(|c| c.client_secret.clone()),
+        );
+        secrets
+    }
+
+    /// `error` with any secret or recent token cut out of the text it carries from outside.
+    fn scrubbed(&self, error: Error) -> Error {
         match error {
-            Error::NetworkError { detail } => Error::NetworkError {
-                detail: scrub(&detail, &secrets),
-            },
+            Error::NetworkError { detail } => {
+                let secrets = self.secrets();
+                let refs: Vec<&Secret> = secrets.iter().collect();
+                Error::NetworkError {
+                    detail: scrub(&detail, &refs),
+                }
+            }
             other => other,
         }
     }
@@ -168,17 +194,18 @@ impl<T: Transport + 'static, C: Clock + 'static, K: TokenCache + 'static> Core<T
         self.shared_login(true).await
     }
 
+    /// How long a login may take before its waiters deem it lost: every attempt may take
+    /// `timeoutMs` and every wait between attempts at most as long, the token cache's get and
+    /// put `timeoutMs` each, and a second of slack.
+    fn login_budget_ms(&self) -> f64 {
+        let spans = f64::from(3 + 2 * self.options.max_retries);
+        f64::from(self.options.timeout_ms) * spans + LOGIN_SLACK_MS
+    }
+
     /// Joins the login under way, or starts one, and waits for it in the caller's own context.
     /// A login still running well past its own deadline is deemed lost (workerd cancels the
     /// I/O of a request that has ended, and with it a login that request started) and is
     /// replaced, once.
-    /// How long a login may take before its waiters deem it lost: every attempt may take
-    /// `timeoutMs`, every wait between attempts at most as long, and a second of slack.
-    fn login_budget_ms(&self) -> f64 {
-        let spans = f64::from(1 + 2 * self.options.max_retries);
-        f64::from(self.options.timeout_ms) * spans + LOGIN_SLACK_MS
-    }
-
     async fn shared_login(&self, use_cache: bool) -> Result<Token, Error> {
         let limit = self.login_budget_ms();
         for _ in 0..2 {
@@ -186,25 +213,33 @@ impl<T: Transport + 'static, C: Clock + 'static, K: TokenCache + 'static> Core<T
             if let Some(outcome) = self.clock.wait(flight.join(), limit).await {
                 return outcome;
             }
-            let mut state = self.state.borrow_mut();
-            if state
-                .flight
-                .as_ref()
-                .is_some_and(|(current, _)| *current == id)
-            {
-                state.flight = None;
-            }
+            self.forget_flight(id);
         }
         Err(Error::Timeout {
             after_ms: self.options.timeout_ms,
         })
     }
 
-    /// The login under way, or a new one.
+    /// Stops offering login number `id` to new callers, unless another has replaced it.
+    fn forget_flight(&self, id: u64) {
+        let mut state = self.state.borrow_mut();
+        if state
+            .flight
+            .as_ref()
+            .is_some_and(|(current, ..)| *current == id)
+        {
+            state.flight = None;
+        }
+    }
+
+    /// The login under way, or a new one. A caller that must `POST /login` (`use_cache`
+    /// false) does not join a login that may end with a cached token.
     fn join_flight(&self, use_cache: bool) -> (u64, Rc<LoginFlight>) {
         let mut state = self.state.borrow_mut();
-        if let Some((id, flight)) = &state.flight {
-            return (*id, flight.clone());
+        if let Some((id, cached, flight)) = &state.flight {
+            if use_cache || !cached {
+                return (*id, flight.clone());
+            }
         }
         state.flights += 1;
         let id = state.flights;
@@ -212,17 +247,10 @@ impl<T: Transport + 'static, C: Clock + 'static, K: TokenCache + 'static> Core<T
         let flight = Flight::new(async move {
             let core = this.upgrade().ok_or(Error::Disposed)?;
             let outcome = core.perform_login(use_cache).await;
-            let mut state = core.state.borrow_mut();
-            if state
-                .flight
-                .as_ref()
-                .is_some_and(|(current, _)| *current == id)
-            {
-                state.flight = None;
-            }
+            core.forget_flight(id);
             outcome
         });
-        state.flight = Some((id, flight.clone()));
+        state.flight = Some((id, use_cache, flight.clone()));
         (id, flight)
     }
 
@@ -248,7 +276,8 @@ impl<T: Transport + 'static, C: Clock + 'static, K: TokenCache + 'static> Core<T
         let request = LoginRequest::new(&self.options, credentials);
         let (reply, sent_at) = self.login_with_retries(&request).await?;
         if !(200..300).contains(&reply.status) {
-            let api = parse_error(&reply.body, &[&credentials.client_secret]);
+            let secrets = self.secrets();
+            let api = parse_error(&reply.body, &secrets.iter().collect::<Vec<_>>());
             return Err(Error::LoginFailed {
                 status: reply.status,
                 api,
@@ -275,7 +304,7 @@ impl<T: Transport + 'static, C: Clock + 'static, K: TokenCache + 'static> Core<T
                 .transport
                 .login(request)
                 .await
-                .map_err(|e| self.scrubbed(e, None));
+                .map_err(|e| self.scrubbed(e));
             let (kind, retry_after) = match &outcome {
                 Ok(reply) => (Outcome::Status(reply.status), reply.retry_after.as_deref()),
                 Err(error) => (Outcome::of_error(error), None),
@@ -314,7 +343,11 @@ impl<T: Transport + 'static, C: Clock + 'static, K: TokenCache + 'static> Core<T
             let store = &self.state.borrow().store;
             store.refresh_at(&token.info) - self.clock.now_ms()
         };
-        let generation = self.state.borrow_mut().store.put(token);
+        let generation = {
+            let mut state = self.state.borrow_mut();
+            remember(&mut state.recent, &token.access_token);
+            state.store.put(token)
+        };
         let this = self.this.clone();
         let timer = self.clock.set_timer(
             delay,
@@ -337,12 +370,7 @@ impl<T: Transport + 'static, C: Clock + 'static, K: TokenCache + 'static> Core<T
         if state.store.clear_if(token) {
             state.expiry = None;
         }
-        if !state.rejected.contains(token) {
-            if state.rejected.len() == REMEMBERED_REJECTIONS {
-                state.rejected.remove(0);
-            }
-            state.rejected.push(token.clone());
-        }
+        remember(&mut state.rejected, token);
     }
 
     /// Sends an API request with a token, when the client has credentials. A 401 drops the
@@ -360,7 +388,7 @@ impl<T: Transport + 'static, C: Clock + 'static, K: TokenCache + 'static> Core<T
         }
         self.condemn(&token);
         if !self.transport.replayable(request) {
-            return Err(self.unauthorized(response, &token).await);
+            return Err(self.unauthorized(response).await);
         }
         self.transport.discard(response);
         let fresh = self.access_token().await?;
@@ -369,7 +397,7 @@ impl<T: Transport + 'static, C: Clock + 'static, K: TokenCache + 'static> Core<T
             return Ok(response);
         }
         self.condemn(&fresh);
-        Err(self.unauthorized(response, &fresh).await)
+        Err(self.unauthorized(response).await)
     }
 
     async fn attempt(&self, request: &T::Request, token: &Secret) -> Result<T::Response, Error> {
@@ -390,7 +418,7 @@ impl<T: Transport + 'static, C: Clock + 'static, K: TokenCache + 'static> Core<T
                 .transport
                 .send(request, token)
                 .await
-                .map_err(|e| self.scrubbed(e, token));
+                .map_err(|e| self.scrubbed(e));
             let (kind, retry_after) = match &outcome {
                 Ok(response) => (
                     Outcome::Status(self.transport.status(response)),
@@ -412,25 +440,16 @@ impl<T: Transport + 'static, C: Clock + 'static, K: TokenCache + 'static> Core<T
         }
     }
 
-    async fn unauthorized(&self, response: T::Response, token: &Secret) -> Error {
+    async fn unauthorized(&self, response: T::Response) -> Error {
         let body = self.transport.error_text(response).await;
-        self.api_error(401, &body, Some(token))
+        self.api_error(401, &body)
     }
 
-    /// The error for a non-2xx API answer, its message scrubbed of the client secret, the
-    /// current token and `sent` (the token the request carried).
-    pub fn api_error(&self, status: u16, body: &str, sent: Option<&Secret>) -> Error {
-        let current = self
-            .state
-            .borrow()
-            .store
-            .valid(self.clock.now_ms())
-            .map(|t| t.access_token.clone());
-        let mut secrets: Vec<&Secret> = sent.into_iter().chain(current.as_ref()).collect();
-        if let Some(c) = &self.options.credentials {
-            secrets.push(&c.client_secret);
-        }
-        api_error(status, body, &secrets)
+    /// The error for a non-2xx API answer, its message scrubbed of the client secret and of
+    /// every recent token (the one the request carried among them, even if dropped since).
+    pub fn api_error(&self, status: u16, body: &str) -> Error {
+        let secrets = self.secrets();
+        api_error(status, body, &secrets.iter().collect::<Vec<_>>())
     }
 
     /// What is known of the current token, if it is still valid.
@@ -449,8 +468,9 @@ impl<T: Transport + 'static, C: Clock + 'static, K: TokenCache + 'static> Core<T
         state.expiry = None;
     }
 
-    /// Forgets the token, cancels the timer and any login under way; every later call fails
-    /// with [`Error::Disposed`].
+    /// Forgets the token and cancels the timer; every later call fails with
+    /// [`Error::Disposed`]. A login under way ends for its current waiters, whose calls then
+    /// fail with [`Error::Disposed`] too; its token is not kept.
     pub fn dispose(&self) {
         let mut state = self.state.borrow_mut();
         state.store.clear();
@@ -1070,5 +1090,67 @@ mod tests {
         assert_eq!(clock.now_ms() - before, 1_000.0);
         assert_eq!(core.stats().retries, 3);
         assert_eq!(transport.logins(), 1);
+    }
+
+    #[test]
+    fn login_never_settles_for_a_cached_token_from_a_shared_flight() {
+        let (transport, clock, cache) = (
+            FakeTransport::new(3600.0),
+            FakeClock::starting_at(T0),
+            FakeCache::default(),
+        );
+        let first = core_with(|_| {}, &transport, &clock, &cache);
+        block_on(first.access_token()).unwrap();
+        let second = core_with(|_| {}, &transport, &clock, &cache);
+        let mut pool = LocalPool::new();
+        let tokens = spawn_token_callers(&pool, &second, 1);
+        let logged_in = Rc::new(Cell::new(false));
+        {
+            let (second, logged_in) = (second.clone(), logged_in.clone());
+            pool.spawner()
+                .spawn_local(async move {
+                    second.login().await.unwrap();
+                    logged_in.set(true);
+                })
+                .unwrap();
+        }
+        pool.run_until_stalled();
+        assert!(logged_in.get());
+        assert_eq!(*tokens.borrow(), ["token-1"]);
+        assert_eq!(
+            transport.logins(),
+            2,
+            "login() performed its own POST /login"
+        );
+        assert_eq!(
+            second.stats(),
+            Stats {
+                logins: 1,
+                retries: 0,
+                cache_hits: 1
+            }
+        );
+    }
+
+    #[test]
+    fn errors_are_scrubbed_of_a_token_the_store_has_dropped() {
+        let (core, _, _) = client(3600.0);
+        let token = block_on(core.access_token()).unwrap();
+        core.clear_token();
+        let body = format!(
+            r#"{{"code":"9","message":"you sent {} with the-secret"}}"#,
+            token.expose()
+        );
+        let message = core.api_error(500, &body).to_string();
+        assert!(
+            !message.contains(token.expose()) && !message.contains("the-secret"),
+            "{message}"
+        );
+        let reply = Reply {
+            status: 200,
+            body: format!(r#"{{"access_token":"{}"}}"#, token.expose()),
+            retry_after: None,
+        };
+        assert!(!format!("{reply:?}").contains(token.expose()));
     }
 }

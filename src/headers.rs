@@ -19,8 +19,6 @@ pub const LANGUAGE: &str = "accept-language";
 pub const CURRENCY: &str = "x-musement-currency";
 /// `X-Musement-Market`
 pub const MARKET: &str = "x-musement-market";
-/// `Authorization`
-pub const AUTHORIZATION: &str = "authorization";
 
 /// The headers every API request carries by default, in a fixed order.
 pub fn defaults(options: &Options) -> Vec<(&'static str, String)> {

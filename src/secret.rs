@@ -5,8 +5,9 @@ use std::fmt;
 /// A string that redacts itself.
 ///
 /// `Debug` and `Display` print `[redacted]`; the value is reachable only through
-/// [`Secret::expose`], which is called in exactly two places: the `/login` body and the
-/// `Authorization` header.
+/// [`Secret::expose`], called where it must leave the process (the `/login` body, the
+/// `Authorization` value, the token cache, `accessToken()`) and where text is compared with
+/// it (`scrub`, validation).
 ///
 /// ```
 /// use musement_auth::Secret;

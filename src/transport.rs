@@ -18,7 +18,8 @@ pub struct LoginRequest {
 }
 
 /// A status and a body read as text (at most [`crate::response::MAX_BODY_BYTES`] of it).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// `Debug` leaves the body out: a login answer holds the token.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Reply {
     /// The HTTP status.
     pub status: u16,
@@ -26,6 +27,16 @@ pub struct Reply {
     pub body: String,
     /// The `Retry-After` header, if any.
     pub retry_after: Option<String>,
+}
+
+impl std::fmt::Debug for Reply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reply")
+            .field("status", &self.status)
+            .field("body", &format_args!("[{} bytes]", self.body.len()))
+            .field("retry_after", &self.retry_after)
+            .finish()
+    }
 }
 
 impl LoginRequest {

@@ -149,6 +149,7 @@ impl MusementClient {
     ///
     /// The caller's `AbortSignal` ends the whole call, a wait for a shared login included.
     async fn send(core: &JsCore, request: &JsRequest) -> Result<JsResponse, Error> {
+        core.check_live()?;
         until_aborted(request.signal(), async {
             if request.is_api() {
                 core.send(request).await
@@ -251,7 +252,7 @@ impl MusementClient {
             let status = answer.response.status();
             if !(200..300).contains(&status) {
                 let body = core.transport().error_text(answer).await;
-                return Err(fail(core.api_error(status, &body, None)));
+                return Err(fail(core.api_error(status, &body)));
             }
             if status == 204 || status == 205 {
                 return Ok(JsValue::NULL);

@@ -104,6 +104,8 @@ pub fn prepare(base: &BaseUrl, input: &JsValue, init: Option<&Object>) -> Result
         let request =
             Request::new_with_request_and_init(request, init.unwrap_or(&empty).unchecked_ref())
                 .map_err(|_| bad("the Request could not be built from input and init"))?;
+        // The caller's signal is the one the Request carries (init's, if init had one).
+        let signal = Some(request.signal());
         return Ok(JsRequest {
             api: matches!(resolve(base, &request.url()), Target::Api(_)),
             idempotent: is_idempotent(&request.method()),

@@ -217,6 +217,55 @@ test("a URL of another origin gets no token and no Musement header", async (t) =
   assert.deepEqual(await client.json(`http://127.0.0.1:${port}/q`), {});
 });
 
+test("a request carrying the token never follows a redirect", async (t) => {
+  // An "API" on one port that logs in and then redirects; a second server records visitors.
+  const seen = [];
+  const elsewhere = http.createServer((req, res) => {
+    seen.push(req.headers);
+    res.end("{}");
+  });
+  await new Promise((resolve) => elsewhere.listen(0, "127.0.0.1", resolve));
+  t.after(() => new Promise((resolve) => elsewhere.close(resolve)));
+  const target = `http://127.0.0.1:${elsewhere.address().port}/collect`;
+  const api = http.createServer((req, res) => {
+    if (req.url === "/api/v3/login") {
+      res.setHeader("content-type", "application/json");
+      res.end(JSON.stringify({ access_token: "redirect-test-token", expires_in: 3600, token_type: "bearer", scope: null }));
+    } else {
+      res.writeHead(302, { location: target }).end();
+    }
+  });
+  await new Promise((resolve) => api.listen(0, "127.0.0.1", resolve));
+  t.after(() => new Promise((resolve) => api.close(resolve)));
+  const client = new MusementClient({
+    baseUrl: `http://127.0.0.1:${api.address().port}/api/v3`,
+    application: "redirects",
+    clientId: "id",
+    clientSecret: "secret-value",
+  });
+  for (const init of [undefined, { redirect: "follow" }]) {
+    const response = await client.fetch("/activities", init);
+    assert.equal(response.status, 302);
+    assert.equal(response.headers.get("location"), target);
+  }
+  const request = await client.fetch(new Request(`http://127.0.0.1:${api.address().port}/api/v3/x`));
+  assert.equal(request.status, 302);
+  assert.deepEqual(seen, []);
+});
+
+test("a Request's own signal cancels the call", async (t) => {
+  const mock = await withMock(t);
+  const client = new MusementClient(optionsFor(mock));
+  await client.login();
+  mock.fault({ route: "api", mode: "hang" });
+  const controller = new AbortController();
+  setTimeout(() => controller.abort("stop"), 100);
+  const request = new Request(`${mock.baseUrl}/cities`, { signal: controller.signal });
+  const started = performance.now();
+  await assert.rejects(client.fetch(request), (error) => error === "stop");
+  assert.ok(performance.now() - started < 2000);
+});
+
 test("API errors: http_error with status and musementCode", async (t) => {
   const mock = await withMock(t);
   const client = new MusementClient(optionsFor(mock));
@@ -288,6 +337,8 @@ test("clearToken() forgets the token; dispose() ends the client", async (t) => {
   assert.equal(client.tokenInfo, undefined);
   const error = await rejection(client.json("/cities"));
   assert.equal(error.code, "disposed");
+  const foreign = await rejection(client.fetch("http://127.0.0.1:9/elsewhere"));
+  assert.equal(foreign.code, "disposed");
 });
 
 test("each bad option throws MusementError with its documented code", () => {
