@@ -54,8 +54,11 @@ writeFileSync(join(web, "package.json"), JSON.stringify({ type: "module" }) + "\
 // `init` is optional, as for the global fetch.
 const glueTypes = join(web, `${name}.d.ts`);
 const typesText = readFileSync(glueTypes, "utf8");
-const fixedTypes = typesText.replaceAll("init: RequestInit)", "init?: RequestInit)");
-if (fixedTypes === typesText) throw new Error(`no optional init to fix in ${glueTypes}`);
+const optionalInit = typesText.replaceAll("init: RequestInit)", "init?: RequestInit)");
+if (optionalInit === typesText) throw new Error(`no optional init to fix in ${glueTypes}`);
+// wasm-bindgen also declares `[Symbol.dispose]()`, which fails to type-check against the
+// ES2022 libraries most projects use; the documented way to end a client is dispose().
+const fixedTypes = optionalInit.replace(/^\s*\[Symbol\.dispose\]\(\): void;\n/m, "");
 writeFileSync(glueTypes, fixedTypes);
 
 const webError = errorSnippet();
