@@ -518,6 +518,19 @@ mod tests {
         (core, transport, clock)
     }
 
+    /// Two clients with the same credentials and one shared cache, as two isolates of a
+    /// Worker share one KV namespace.
+    fn two_isolates() -> (TestCore, TestCore, FakeTransport, FakeClock, FakeCache) {
+        let (transport, clock, cache) = (
+            FakeTransport::new(3600.0),
+            FakeClock::starting_at(T0),
+            FakeCache::default(),
+        );
+        let first = core_with(|_| {}, &transport, &clock, &cache);
+        let second = core_with(|_| {}, &transport, &clock, &cache);
+        (first, second, transport, clock, cache)
+    }
+
     /// Runs `future` to completion, moving the clock to the next timer whenever it waits.
     fn drive<F>(clock: &FakeClock, future: F) -> F::Output
     where
@@ -908,13 +921,7 @@ mod tests {
 
     #[test]
     fn a_second_client_takes_the_cached_token_instead_of_logging_in() {
-        let (transport, clock, cache) = (
-            FakeTransport::new(3600.0),
-            FakeClock::starting_at(T0),
-            FakeCache::default(),
-        );
-        let first = core_with(|_| {}, &transport, &clock, &cache);
-        let second = core_with(|_| {}, &transport, &clock, &cache);
+        let (first, second, transport, clock, cache) = two_isolates();
         let token = block_on(first.access_token()).unwrap();
         assert_eq!(*cache.puts.borrow(), vec![3540]);
         clock.advance(1_000.0);
@@ -936,13 +943,7 @@ mod tests {
 
     #[test]
     fn a_cached_token_the_api_rejects_is_replaced_never_retried() {
-        let (transport, clock, cache) = (
-            FakeTransport::new(3600.0),
-            FakeClock::starting_at(T0),
-            FakeCache::default(),
-        );
-        let first = core_with(|_| {}, &transport, &clock, &cache);
-        let second = core_with(|_| {}, &transport, &clock, &cache);
+        let (first, second, transport, _, cache) = two_isolates();
         block_on(first.access_token()).unwrap();
         transport.revoke_all();
         let request = FakeRequest::get("/cities");
@@ -1094,14 +1095,8 @@ mod tests {
 
     #[test]
     fn login_never_settles_for_a_cached_token_from_a_shared_flight() {
-        let (transport, clock, cache) = (
-            FakeTransport::new(3600.0),
-            FakeClock::starting_at(T0),
-            FakeCache::default(),
-        );
-        let first = core_with(|_| {}, &transport, &clock, &cache);
+        let (first, second, transport, _, _) = two_isolates();
         block_on(first.access_token()).unwrap();
-        let second = core_with(|_| {}, &transport, &clock, &cache);
         let mut pool = LocalPool::new();
         let tokens = spawn_token_callers(&pool, &second, 1);
         let logged_in = Rc::new(Cell::new(false));
